@@ -1,0 +1,43 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+# Both create (or refresh, when pyproject.toml changes) a local virtual environment.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_WORKERS ?= 2
+
+.PHONY: venv demo test test-slow lint typecheck bench load-smoke clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,load]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## demo: play the scenario catalog against the embedded reference endpoint and mocks
+demo: venv
+	$(BIN)/flowharness demo
+
+## test: lint, then the test suite (slow suites excluded; see test-slow)
+test: venv lint
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow"
+
+## test-slow: the suites behind the `slow` marker (subprocesses, locust, browsers)
+test-slow: venv
+	$(BIN)/python -m pytest -m slow
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+## bench: benchmarks print figures; they are not tests
+bench: venv
+	$(BIN)/python benchmarks/crypto_throughput.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build *.egg-info

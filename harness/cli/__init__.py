@@ -1,0 +1,61 @@
+"""The ``flowharness`` command.
+
+Subcommands live in their own modules and are imported only when run, so
+``flowharness --help`` stays fast and one subcommand's dependencies never load
+for another.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# name -> "module:attribute"; each module defines one click command or group.
+SUBCOMMANDS: dict[str, str] = {
+    "keys": "harness.cli.keys:keys",
+    "ping": "harness.cli.send:ping",
+    "send": "harness.cli.send:send",
+    "demo": "harness.cli.demo:demo",
+    "validate": "harness.cli.validate:validate",
+    "walk": "harness.cli.walk:walk",
+    "stub": "harness.cli.stub:stub",
+    "mocks": "harness.cli.mocks:mocks",
+    "serve": "harness.cli.serve:serve",
+    "token": "harness.cli.token:token",
+    "run": "harness.cli.run:run",
+    "check": "harness.cli.check:check",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in SUBCOMMANDS if _available(name))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = SUBCOMMANDS.get(cmd_name)
+        if target is None or not _available(cmd_name):
+            return None
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{target} is not a click command")
+        return command
+
+
+def _available(name: str) -> bool:
+    module_name = SUBCOMMANDS[name].split(":")[0]
+    return importlib.util.find_spec(module_name) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="flowharness")
+def main() -> None:
+    """Test WhatsApp Flows endpoints: a mock WhatsApp client, mock services,
+    a reference endpoint, scenarios and load tests.
+
+    Keys and secrets can come from the environment: FLOWHARNESS_PUBLIC_KEY
+    (a PEM file path), FLOWHARNESS_APP_SECRET.
+    """

@@ -1,0 +1,38 @@
+"""``X-Hub-Signature-256``: HMAC-SHA256 of the raw body with the app secret (PROTOCOL.md 1, 7)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+_PREFIX = "sha256="
+
+
+def _secret_bytes(secret: str | bytes) -> bytes:
+    return secret.encode() if isinstance(secret, str) else secret
+
+
+def sign_body(body: bytes, app_secret: str | bytes) -> str:
+    """The header value WhatsApp sends: ``sha256=<lowercase hex>``."""
+    digest = hmac.new(_secret_bytes(app_secret), body, hashlib.sha256).hexdigest()
+    return _PREFIX + digest
+
+
+def verify_signature(
+    body: bytes, header: str | None, app_secrets: str | bytes | Iterable[str | bytes]
+) -> int | None:
+    """Index of the secret that signed ``body`` (several accepted during a rotation), else None.
+
+    A missing header, a header without the ``sha256=`` prefix, or one of the wrong length
+    all fail: the endpoint answers 432 to each.
+    """
+    if not header or not header.startswith(_PREFIX):
+        return None
+    given = header[len(_PREFIX) :].strip().lower()
+    secrets = [app_secrets] if isinstance(app_secrets, str | bytes) else list(app_secrets)
+    for index, secret in enumerate(secrets):
+        if hmac.compare_digest(sign_body(body, secret)[len(_PREFIX) :], given):
+            return index
+    return None

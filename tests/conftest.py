@@ -1,0 +1,39 @@
+"""Fixtures shared by every test package: keys and secrets made once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from harness import crypto
+
+DATA = Path(__file__).parent / "data"
+FLOWS = DATA / "flows"
+
+
+@pytest.fixture(scope="session")
+def private_key() -> rsa.RSAPrivateKey:
+    return crypto.generate_private_key(2048)
+
+
+@pytest.fixture(scope="session")
+def other_private_key() -> rsa.RSAPrivateKey:
+    """A second key: what the endpoint holds when the client has a stale public key."""
+    return crypto.generate_private_key(2048)
+
+
+@pytest.fixture(scope="session")
+def public_pem(private_key: rsa.RSAPrivateKey) -> bytes:
+    return crypto.public_key_pem(private_key)
+
+
+@pytest.fixture(scope="session")
+def app_secret() -> str:
+    return "test-app-secret-0123456789abcdef"
+
+
+@pytest.fixture(scope="session")
+def flow_corpus() -> list[Path]:
+    return sorted(FLOWS.glob("*.json"))
