@@ -28,7 +28,7 @@ class KeyMismatchError(CryptoError):
 
 
 class TamperedDataError(CryptoError):
-    """AES-GCM authentication failed: ciphertext, tag or IV were altered, or the AES key is wrong."""
+    """AES-GCM authentication failed: ciphertext, tag or IV altered, or a wrong AES key."""
 
 
 class PayloadDecodeError(CryptoError):

@@ -68,7 +68,7 @@ def load_private_key(
 
 
 def load_public_key(source: PublicKeyLike) -> rsa.RSAPublicKey:
-    """Load an RSA public key from PEM (SubjectPublicKeyInfo or PKCS#1), or take it from a private key."""
+    """Load an RSA public key from PEM (SPKI or PKCS#1), or take it from a private key."""
     if isinstance(source, rsa.RSAPublicKey):
         return source
     if isinstance(source, rsa.RSAPrivateKey):
