@@ -71,10 +71,15 @@ def _json_bytes(payload: Mapping[str, Any] | bytes) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def _reject_constant(name: str) -> Any:
+    # Python's json accepts NaN/Infinity; WhatsApp's clients do not
+    raise ValueError(f"{name} is not valid JSON (json.dumps(..., allow_nan=False) avoids it)")
+
+
 def _parse_json(plaintext: bytes, what: str) -> Any:
     try:
-        return json.loads(plaintext.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(plaintext.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise PayloadDecodeError(f"the decrypted {what} is not UTF-8 JSON: {exc}") from exc
 
 
@@ -134,7 +139,7 @@ def parse_envelope(body: bytes | str | Mapping[str, Any]) -> dict[str, str]:
     if isinstance(body, bytes | str):
         try:
             body = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:
             raise MalformedEnvelopeError(f"the request body is not JSON: {exc}") from exc
     if not isinstance(body, Mapping):
         raise MalformedEnvelopeError("the request body must be a JSON object")
@@ -172,11 +177,16 @@ def decrypt_request(
             )
         keys = ExchangeKeys(aes_key, iv)
         payload = _parse_json(_gcm_open(aes_key, iv, sealed, "request"), "request")
+        if not isinstance(payload, dict):
+            raise PayloadDecodeError(
+                f"the decrypted request is JSON but a {type(payload).__name__}, not an object"
+            )
         return DecryptedRequest(payload, keys, index)
     tried = f"any of the {len(ring)} private keys" if len(ring) > 1 else "the private key"
     raise KeyMismatchError(
         f"encrypted_aes_key cannot be unwrapped with {tried}: the client used another public "
-        "key (re-upload the business public key), or the wrapped key was corrupted"
+        "key (re-upload the business public key; after a key rotation keep the old private "
+        "key in the KeyRing until clients have refetched), or the wrapped key was corrupted"
     )
 
 

@@ -52,9 +52,14 @@ def encrypt_media(plaintext: bytes) -> EncryptedMedia:
 
 
 def _metadata_bytes(metadata: Mapping[str, str]) -> dict[str, bytes]:
+    if not isinstance(metadata, Mapping):
+        raise MediaIntegrityError("encryption_metadata must be a JSON object")
     missing = [f for f in METADATA_FIELDS if f not in metadata]
     if missing:
         raise MediaIntegrityError(f"encryption_metadata lacks {', '.join(missing)}")
+    wrong = [f for f in METADATA_FIELDS if not isinstance(metadata[f], str)]
+    if wrong:
+        raise MediaIntegrityError(f"encryption_metadata {', '.join(wrong)} must be Base64 strings")
     try:
         return {
             f: b64decode(metadata[f], field=f"encryption_metadata.{f}") for f in METADATA_FIELDS

@@ -30,9 +30,12 @@ def verify_signature(
     """
     if not header or not header.startswith(_PREFIX):
         return None
-    given = header[len(_PREFIX) :].strip().lower()
+    # compared as bytes: compare_digest raises TypeError on non-ASCII str, and a hostile
+    # header must end in a 432, not a crash
+    given = header[len(_PREFIX) :].strip().lower().encode("utf-8", errors="replace")
     secrets = [app_secrets] if isinstance(app_secrets, str | bytes) else list(app_secrets)
     for index, secret in enumerate(secrets):
-        if hmac.compare_digest(sign_body(body, secret)[len(_PREFIX) :], given):
+        expected = sign_body(body, secret)[len(_PREFIX) :].encode("ascii")
+        if hmac.compare_digest(expected, given):
             return index
     return None
