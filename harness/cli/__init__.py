@@ -8,6 +8,7 @@ for another.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 import click
 

@@ -1,0 +1,49 @@
+"""How an exchange ended, in the words WhatsApp uses for its error notifications."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """The client's verdict on one request (PROTOCOL.md sections 3 and 5).
+
+    Values are the ``error`` strings WhatsApp reports back to the endpoint, so a
+    result can feed an error notification unchanged; ``flow-token-invalid`` and
+    ``signature-rejected`` are the harness's names for 427 and 432.
+    """
+
+    OK = "ok"
+    RESPONSE_DECRYPTION_ERROR = "response-decryption-error"
+    UNEXPECTED_HTTP_STATUS_CODE = "unexpected_http_status_code"
+    TIMEOUT_ERROR = "timeout_error"
+    NO_HTTP_RESPONSE_ERROR = "no_http_response_error"
+    BUSINESS_DECRYPTION_ERROR = "business-decryption-error"
+    FLOW_TOKEN_INVALID = "flow-token-invalid"
+    SIGNATURE_REJECTED = "signature-rejected"
+
+
+# PROTOCOL.md section 5, "meaning" and "client" columns.
+STATUS_MEANINGS: dict[int, str] = {
+    200: "200 means an encrypted response: the client decrypts and validates it",
+    421: (
+        "421 means the request cannot be decrypted (RSA or GCM tag failure): WhatsApp "
+        "refetches the public key, retries once after about 500 ms, then shows a generic "
+        "error and reports business-decryption-error"
+    ),
+    427: (
+        "427 means the flow token is no longer valid: WhatsApp shows the body's encrypted "
+        "error_msg (or a generic error) and disables the flow's button"
+    ),
+    432: "432 means the signature check failed: WhatsApp shows a generic error",
+}
+
+OTHER_STATUS_MEANING = (
+    "any other status is reported as unexpected_http_status_code and counts in the "
+    "endpoint error rate that gets a flow throttled, then blocked"
+)
+
+
+def status_meaning(status: int) -> str:
+    """PROTOCOL.md's reading of an HTTP status, for messages."""
+    return STATUS_MEANINGS.get(status, f"{status}: {OTHER_STATUS_MEANING}")
