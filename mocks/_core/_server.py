@@ -1,0 +1,107 @@
+"""A real HTTP server for a mock: uvicorn in a background thread on a loopback port."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import TracebackType
+from typing import Self
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from mocks._core.exceptions import ServerStartError
+
+__all__ = ["ThreadedServer"]
+
+
+class ThreadedServer:
+    """Serve ``app`` on ``host:port`` (port 0: a free one) until :meth:`stop`.
+
+    Use it as a context manager; ``url`` is known once started::
+
+        with ThreadedServer(service.app) as server:
+            httpx.get(server.url + "/path")
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        startup_timeout: float = 10.0,
+    ) -> None:
+        self.app = app
+        self.host = host
+        self._requested_port = port
+        self.startup_timeout = startup_timeout
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._port: int | None = None
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("the server is not running; call start() or use it in a with block")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. ``http://127.0.0.1:54321``."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> Self:
+        if self.running:
+            return self
+        config = uvicorn.Config(
+            self.app,
+            host=self.host,
+            port=self._requested_port,
+            lifespan="off",
+            ws="none",
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=1,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, name="mock-http-server", daemon=True)
+        thread.start()
+        deadline = time.monotonic() + self.startup_timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                server.should_exit = True
+                thread.join(timeout=1)
+                raise ServerStartError(
+                    f"mock server on {self.host}:{self._requested_port} did not start within "
+                    f"{self.startup_timeout}s; is the port free? (port 0 picks a free one)"
+                )
+            time.sleep(0.005)
+        self._server, self._thread = server, thread
+        self._port = server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the server to exit and wait for its thread."""
+        if self._server is None or self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(timeout=timeout)
+        self._server = self._thread = None
+        self._port = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
