@@ -1,0 +1,55 @@
+"""The reference lead-capture endpoint: a WhatsApp Flows endpoint done right.
+
+``create_app(settings)`` builds the FastAPI app (request path, flow tokens,
+idempotency, Redis Stream queue); :class:`reference_server.worker.Worker` moves the
+queued leads into HubSpot or Salesforce.
+"""
+
+from reference_server._app import SendFlowRequest, create_app
+from reference_server._cleaning import (
+    LeadForm,
+    clean_email,
+    clean_lead_form,
+    clean_name,
+    clean_phone,
+    clean_text,
+)
+from reference_server._crm import CrmAdapter, CrmResult
+from reference_server._hubspot import HubSpotAdapter
+from reference_server._logging import JsonFormatter, MaskingFilter, configure_logging, mask
+from reference_server._mapping import CrmMapping, load_mapping
+from reference_server._queue import CONSUMER_GROUP, LeadQueue, StreamNames
+from reference_server._salesforce import SalesforceAdapter
+from reference_server._settings import Settings
+from reference_server._tokens import FlowTokenClaims, FlowTokens, to_e164
+from reference_server.worker import Worker, WorkerReport
+
+__all__ = [
+    "CONSUMER_GROUP",
+    "CrmAdapter",
+    "CrmMapping",
+    "CrmResult",
+    "FlowTokenClaims",
+    "FlowTokens",
+    "HubSpotAdapter",
+    "JsonFormatter",
+    "LeadForm",
+    "LeadQueue",
+    "MaskingFilter",
+    "SalesforceAdapter",
+    "SendFlowRequest",
+    "Settings",
+    "StreamNames",
+    "Worker",
+    "WorkerReport",
+    "clean_email",
+    "clean_lead_form",
+    "clean_name",
+    "clean_phone",
+    "clean_text",
+    "configure_logging",
+    "create_app",
+    "load_mapping",
+    "mask",
+    "to_e164",
+]

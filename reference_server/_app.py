@@ -1,0 +1,160 @@
+"""The app factory: wires settings, Redis, keys and the routes together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Header, HTTPException, Response
+from pydantic import BaseModel, Field
+
+from harness.crypto import KeyRing
+from reference_server._alerts import Alerter
+from reference_server._cloud_api import send_flow_message
+from reference_server._endpoint import FlowEndpoint
+from reference_server._idempotency import Idempotency
+from reference_server._lead_flow import LeadFlow
+from reference_server._metrics import Metrics
+from reference_server._queue import LeadQueue
+from reference_server._redis import connect
+from reference_server._settings import Settings
+from reference_server._tokens import FlowTokens
+from reference_server._webhook import CompletionWebhook
+from reference_server.exceptions import CloudApiError, ConfigurationError, FlowTokenError
+
+log = logging.getLogger("reference_server.app")
+
+
+class SendFlowRequest(BaseModel):
+    phone: str = Field(description="E.164 phone number of the person to send the flow to")
+    flow_id: str | None = None
+    campaign: str = ""
+    source: str = ""
+    body_text: str = "Tell us a little about you and we will get back to you."
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The endpoint as an ASGI app; ``settings`` default to the environment.
+
+    Everything lives on ``app.state`` (``settings``, ``redis``, ``queue``, ``tokens``,
+    ``alerter``, ``metrics``, ``http``), built here rather than at startup so the app
+    also works under transports that skip the lifespan (httpx's ASGITransport).
+    """
+    settings = settings or Settings()
+    passphrase = settings.private_key_passphrase
+    keys = KeyRing(
+        settings.private_key_pems(), passphrase.get_secret_value() if passphrase else None
+    )
+    redis = connect(settings)
+    queue = LeadQueue(redis, settings.stream_prefix)
+    tokens = FlowTokens(
+        settings.flow_token_secret_values(), ttl_seconds=settings.flow_token_ttl_seconds
+    )
+    http = httpx.AsyncClient()
+    metrics = Metrics()
+    alerter = Alerter(settings, http)
+    endpoint = FlowEndpoint(
+        settings=settings,
+        keys=keys,
+        app_secrets=settings.app_secret_values(),
+        tokens=tokens,
+        idempotency=Idempotency(
+            redis,
+            prefix=settings.stream_prefix,
+            ttl_seconds=settings.idempotency_ttl_seconds,
+            wait_seconds=settings.idempotency_wait_seconds,
+        ),
+        flow=LeadFlow(
+            queue.enqueue,
+            default_region=settings.default_region,
+            default_source=settings.default_source,
+        ),
+        alerter=alerter,
+        metrics=metrics,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker_task = None
+        if settings.run_worker:
+            from reference_server.worker import Worker
+
+            worker = Worker(settings, redis, alerter=alerter, metrics=metrics)
+            app.state.worker = worker
+            worker_task = asyncio.create_task(worker.run_forever())
+        try:
+            yield
+        finally:
+            if worker_task is not None:
+                app.state.worker.stop()
+                await worker_task
+            await alerter.drain()
+            await http.aclose()
+            await redis.aclose()
+
+    app = FastAPI(title="flowharness reference endpoint", lifespan=lifespan, docs_url=None)
+    app.state.settings = settings
+    app.state.redis = redis
+    app.state.queue = queue
+    app.state.tokens = tokens
+    app.state.alerter = alerter
+    app.state.metrics = metrics
+    app.state.http = http
+    app.add_api_route("/", endpoint, methods=["POST"], include_in_schema=False)
+    webhook = CompletionWebhook(settings, redis, tokens)
+    app.add_api_route("/webhook", webhook.verify, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/webhook", webhook.receive, methods=["POST"], include_in_schema=False)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, Any]:
+        try:
+            await redis.ping()
+        except Exception as exc:  # any Redis failure means "not healthy"
+            raise HTTPException(503, f"redis unreachable: {type(exc).__name__}") from exc
+        return {"status": "ok"}
+
+    @app.get("/metrics")
+    async def metrics_route() -> Response:
+        metrics.set_sizes(await queue.sizes())
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    @app.post("/flows/send")
+    async def send_flow(
+        body: SendFlowRequest, authorization: str | None = Header(None)
+    ) -> dict[str, str]:
+        if settings.admin_token is None:
+            raise HTTPException(503, "set FLOWHARNESS_ADMIN_TOKEN to enable this route")
+        expected = f"Bearer {settings.admin_token.get_secret_value()}"
+        if not authorization or not hmac.compare_digest(authorization, expected):
+            raise HTTPException(401, "a valid admin bearer token is required")
+        flow_id = body.flow_id or settings.default_flow_id
+        try:
+            token = tokens.issue(
+                body.phone,
+                flow_id,
+                campaign=body.campaign,
+                source=body.source or settings.default_source,
+            )
+        except (ValueError, FlowTokenError) as exc:
+            raise HTTPException(422, str(exc)) from exc
+        try:
+            message_id = await send_flow_message(
+                http,
+                settings,
+                to=body.phone,
+                flow_id=flow_id,
+                flow_token=token,
+                body_text=body.body_text,
+            )
+        except ConfigurationError as exc:
+            raise HTTPException(503, str(exc)) from exc
+        except CloudApiError as exc:
+            raise HTTPException(502, str(exc)) from exc
+        return {"flow_token": token, "message_id": message_id}
+
+    return app

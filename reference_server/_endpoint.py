@@ -1,0 +1,203 @@
+"""The Flows request path: size, signature, decryption, validation, dispatch (PROTOCOL.md 1-5).
+
+Every step answers with the status WhatsApp expects: 413 too big, 432 bad signature,
+421 cannot decrypt, 427 bad flow token, 400 for requests that make no sense, and
+200 with the encrypted answer otherwise. Once a request is decrypted every answer,
+errors included, is encrypted with its key.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request, Response
+
+from harness.crypto import (
+    SIGNATURE_HEADER,
+    CryptoError,
+    DecryptedRequest,
+    KeyRing,
+    MalformedEnvelopeError,
+    PayloadDecodeError,
+    decrypt_request,
+    encrypt_response,
+    verify_signature,
+)
+from reference_server._alerts import Alert, Alerter
+from reference_server._idempotency import DuplicateInFlightError, Idempotency, idempotency_key
+from reference_server._lead_flow import LeadFlow, UnknownScreenError
+from reference_server._metrics import Metrics
+from reference_server._settings import Settings
+from reference_server._tokens import FlowTokens
+from reference_server.exceptions import FlowTokenError
+
+log = logging.getLogger("reference_server.endpoint")
+_KNOWN_ACTIONS = "ping, INIT, BACK or data_exchange"
+_ACTIONS = {"init": "INIT", "back": "BACK", "data_exchange": "data_exchange", "ping": "ping"}
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _Answer(Exception):
+    """Stops the request path with this status and (encrypted when possible) body."""
+
+    def __init__(self, status: int, payload: dict[str, Any] | str):
+        super().__init__(status)
+        self.status = status
+        self.payload = payload
+
+
+@dataclass
+class FlowEndpoint:
+    settings: Settings
+    keys: KeyRing
+    app_secrets: list[str]
+    tokens: FlowTokens
+    idempotency: Idempotency
+    flow: LeadFlow
+    alerter: Alerter
+    metrics: Metrics
+    _alerted_versions: set[str] = field(default_factory=set)
+    """One alert per unknown version and process, not one per request."""
+
+    async def __call__(self, request: Request) -> Response:
+        started = time.perf_counter()
+        action = "unknown"
+        decrypted: DecryptedRequest | None = None
+        payload: dict[str, Any] | str
+        try:
+            body = await self._read_body(request)
+            if (
+                verify_signature(body, request.headers.get(SIGNATURE_HEADER), self.app_secrets)
+                is None
+            ):
+                raise _Answer(
+                    432, "X-Hub-Signature-256 is missing or does not match the app secret"
+                )
+            decrypted = self._decrypt(body)
+            action, answer = await self._dispatch(decrypted.payload)
+            status, payload = 200, answer
+        except _Answer as stop:
+            status, payload = stop.status, stop.payload
+        response = self._respond(status, payload, decrypted)
+        elapsed = time.perf_counter() - started
+        self.metrics.observe(action, elapsed, status)
+        log.info(
+            "flows request",
+            extra={"action": action, "status": status, "elapsed_ms": round(elapsed * 1000, 2)},
+        )
+        return response
+
+    async def _read_body(self, request: Request) -> bytes:
+        limit = self.settings.max_body_bytes
+        too_big = _Answer(413, f"the request body is larger than {limit} bytes")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise too_big
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_big
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _decrypt(self, body: bytes) -> DecryptedRequest:
+        try:
+            return decrypt_request(body, self.keys)
+        except PayloadDecodeError as exc:
+            raise _Answer(400, f"the decrypted request is not JSON: {exc}") from exc
+        except MalformedEnvelopeError as exc:
+            # bad Base64 or IV is a decryption failure; a body that is no envelope at all is not
+            if type(exc) is MalformedEnvelopeError:
+                raise _Answer(400, f"not a Flows request envelope: {exc}") from exc
+            raise _Answer(421, "the request cannot be decrypted") from exc
+        except CryptoError as exc:
+            log.warning("request not decrypted: %s", exc)
+            raise _Answer(421, "the request cannot be decrypted") from exc
+
+    async def _dispatch(self, payload: Any) -> tuple[str, dict[str, Any]]:
+        if not isinstance(payload, dict):
+            raise _Answer(400, {"error_msg": "the request must be a JSON object"})
+        version, raw_action = payload.get("version"), payload.get("action")
+        if not isinstance(raw_action, str) or not raw_action:
+            raise _Answer(400, {"error_msg": "the request has no action"})
+        if version not in self.settings.supported_versions:
+            if repr(version) not in self._alerted_versions:
+                self._alerted_versions.add(repr(version))
+                self.alerter.raise_soon(
+                    Alert(
+                        "high",
+                        "Flows request with an unsupported data API version",
+                        {"version": repr(version), "supported": self.settings.supported_versions},
+                    )
+                )
+            raise _Answer(
+                400,
+                {
+                    "error_msg": f"data API version {version!r} is not supported; "
+                    f"this endpoint speaks {', '.join(self.settings.supported_versions)}"
+                },
+            )
+        action = _ACTIONS.get(raw_action.lower(), raw_action)
+        if action == "ping":
+            return action, {"data": {"status": "active"}}
+        data = payload.get("data")
+        if isinstance(data, dict) and ("error" in data or "error_key" in data):
+            log.warning(
+                "client error notification",
+                extra={
+                    "error": str(data.get("error") or data.get("error_key")),
+                    "error_message": str(data.get("error_message", "")),
+                    "screen": str(payload.get("screen") or data.get("screen") or ""),
+                },
+            )
+            return "error_notification", {"data": {"acknowledged": True}}
+        if data is not None and not isinstance(data, dict):
+            raise _Answer(400, {"error_msg": "data must be a JSON object"})
+        try:
+            claims = self.tokens.verify(payload.get("flow_token"))
+        except FlowTokenError as exc:
+            raise _Answer(427, {"error_msg": str(exc)}) from exc
+        token = str(payload["flow_token"])
+        if action in ("INIT", "BACK"):
+            return action, self.flow.first_screen()
+        if action != "data_exchange":
+            raise _Answer(
+                400,
+                {"error_msg": f"unknown action {raw_action!r}: expected {_KNOWN_ACTIONS}"},
+            )
+        screen = payload.get("screen")
+        if not isinstance(screen, str) or not screen:
+            raise _Answer(400, {"error_msg": "a data_exchange request needs its screen"})
+
+        async def handle() -> dict[str, Any]:
+            return await self.flow.data_exchange(screen, data or {}, claims, token)
+
+        try:
+            answer, replayed = await self.idempotency.run(
+                idempotency_key(claims.phone, payload), handle
+            )
+        except UnknownScreenError as exc:
+            raise _Answer(400, {"error_msg": str(exc)}) from exc
+        except DuplicateInFlightError as exc:
+            raise _Answer(409, {"error_msg": str(exc)}) from exc
+        if replayed:
+            log.info("repeated request answered from the idempotency store")
+        return action, answer
+
+    def _respond(
+        self, status: int, payload: dict[str, Any] | str, decrypted: DecryptedRequest | None
+    ) -> Response:
+        if decrypted is not None and isinstance(payload, dict):
+            return Response(
+                encrypt_response(payload, decrypted.keys), status, media_type="text/plain"
+            )
+        text = payload if isinstance(payload, str) else str(payload.get("error_msg", ""))
+        return Response(text, status, media_type="text/plain")

@@ -1,0 +1,71 @@
+"""Structured JSON logs with phone numbers and email addresses masked."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
+# 8+ digits, maybe with + and separators: masks everything but the last two digits
+_PHONE = re.compile(r"\+?\d[\d ()./-]{6,}\d")
+_STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+
+
+def mask(text: str) -> str:
+    """``text`` with emails as ``j***@***`` and phone numbers as ``***23``."""
+    text = _EMAIL.sub(lambda m: f"{m.group(1)}***@***", text)
+    return _PHONE.sub(lambda m: "***" + re.sub(r"\D", "", m.group())[-2:], text)
+
+
+def _mask_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: _mask_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mask_value(v) for v in value]
+    return value
+
+
+class MaskingFilter(logging.Filter):
+    """Masks personal data in the message, its arguments and ``extra`` fields."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask(record.getMessage())
+        record.args = None
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD_ATTRS:
+                setattr(record, key, _mask_value(value))
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, and every ``extra`` field."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRS:
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = mask(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
+    """Send ``reference_server`` logs to stderr, masked (JSON lines unless told otherwise)."""
+    logger = logging.getLogger("reference_server")
+    logger.setLevel(level.upper())
+    handler = logging.StreamHandler()
+    handler.addFilter(MaskingFilter())
+    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter("%(message)s"))
+    logger.handlers = [handler]
+    logger.propagate = False

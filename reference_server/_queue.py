@@ -1,0 +1,94 @@
+"""The lead queue: Redis Streams for incoming, dead-lettered and parked leads.
+
+Entries of ``<prefix>:incoming`` have two fields: ``lead_id`` and ``lead`` (the lead
+as JSON, see :func:`reference_server._lead_flow.build_lead`). ``<prefix>:dead`` and
+``<prefix>:parked`` entries repeat both and add ``reason``, ``error``, ``attempts``
+(dead) or ``errors`` (parked, the CRM's per-field errors as JSON) and ``at`` (ISO time).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+CONSUMER_GROUP = "lead-workers"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamNames:
+    incoming: str
+    dead: str
+    parked: str
+
+    @classmethod
+    def for_prefix(cls, prefix: str) -> StreamNames:
+        return cls(f"{prefix}:incoming", f"{prefix}:dead", f"{prefix}:parked")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class LeadQueue:
+    """Writes and sizes the lead streams; the worker reads them through its consumer group."""
+
+    def __init__(self, redis: aioredis.Redis, prefix: str = "leads"):
+        self.redis = redis
+        self.streams = StreamNames.for_prefix(prefix)
+
+    async def ensure_group(self) -> None:
+        """Create the consumer group from the stream's start (safe to call again)."""
+        try:
+            await self.redis.xgroup_create(
+                self.streams.incoming, CONSUMER_GROUP, id="0", mkstream=True
+            )
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def enqueue(self, lead: dict[str, Any]) -> str:
+        """Store the lead durably; returns the stream entry id."""
+        fields: dict[Any, Any] = {
+            "lead_id": lead["lead_id"],
+            "lead": json.dumps(lead, ensure_ascii=False),
+        }
+        return str(await self.redis.xadd(self.streams.incoming, fields))
+
+    async def dead_letter(
+        self, lead_id: str, lead_json: str, *, reason: str, error: str, attempts: int
+    ) -> str:
+        fields: dict[Any, Any] = {
+            "lead_id": lead_id,
+            "lead": lead_json,
+            "reason": reason,
+            "error": error,
+            "attempts": str(attempts),
+            "at": now_iso(),
+        }
+        return str(await self.redis.xadd(self.streams.dead, fields))
+
+    async def park(
+        self, lead_id: str, lead_json: str, *, error: str, errors: list[dict[str, Any]]
+    ) -> str:
+        fields: dict[Any, Any] = {
+            "lead_id": lead_id,
+            "lead": lead_json,
+            "reason": "crm_validation",
+            "error": error,
+            "errors": json.dumps(errors, ensure_ascii=False),
+            "at": now_iso(),
+        }
+        return str(await self.redis.xadd(self.streams.parked, fields))
+
+    async def sizes(self) -> dict[str, int]:
+        """Entries waiting (not yet handled), dead-lettered and parked."""
+        pipe = self.redis.pipeline(transaction=False)
+        for name in (self.streams.incoming, self.streams.dead, self.streams.parked):
+            pipe.xlen(name)
+        incoming, dead, parked = await pipe.execute()
+        return {"incoming": incoming, "dead": dead, "parked": parked}

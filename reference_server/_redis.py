@@ -1,0 +1,59 @@
+"""The Redis connection: a real server from ``redis_url``, else an embedded fakeredis.
+
+redis-py's asyncio connections belong to the event loop that opened them. An app run
+in-process by a synchronous test client may see a new loop per request, so the app
+holds a :class:`LoopLocalRedis`: one client per running loop, all on the same server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Callable
+from typing import Any, cast
+
+import fakeredis
+import redis.asyncio as aioredis
+
+from reference_server._settings import Settings
+
+
+class LoopLocalRedis:
+    """Forwards every call to a client made for the running event loop."""
+
+    def __init__(self, factory: Callable[[], aioredis.Redis]):
+        self._factory = factory
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _client(self) -> aioredis.Redis:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = self._clients[loop] = self._factory()
+        return client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client(), name)
+
+    async def aclose(self) -> None:
+        """Close the running loop's client (the others went with their loops)."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
+
+
+def connect(settings: Settings) -> aioredis.Redis:
+    """A client with ``decode_responses=True``; without ``redis_url``, a fresh in-memory server."""
+    url = settings.redis_url
+    if url:
+        return cast(
+            aioredis.Redis,
+            LoopLocalRedis(lambda: aioredis.from_url(url, decode_responses=True)),
+        )
+    server = fakeredis.FakeServer()
+    return cast(
+        aioredis.Redis,
+        LoopLocalRedis(lambda: fakeredis.FakeAsyncRedis(server=server, decode_responses=True)),
+    )

@@ -1,0 +1,124 @@
+"""Salesforce Leads, upserted on an external-id field holding the phone number (REST API)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from reference_server._crm import CrmResult, json_or_none, permanent, request
+from reference_server._mapping import CrmMapping
+from reference_server.exceptions import CrmPermanentError, CrmValidationError
+
+
+def _errors(response: httpx.Response) -> list[dict[str, Any]]:
+    body = json_or_none(response)
+    items = body if isinstance(body, list) else [body] if isinstance(body, dict) else []
+    return [
+        {
+            "code": str(e.get("errorCode", "")),
+            "message": str(e.get("message", "")),
+            "fields": list(e.get("fields") or []),
+        }
+        for e in items
+        if isinstance(e, dict)
+    ]
+
+
+class SalesforceAdapter:
+    """OAuth2 (client credentials, or password flow when a username is set), then
+    ``PATCH /services/data/<version>/sobjects/Lead/<external id field>/<phone>``.
+    An expired session (401 ``INVALID_SESSION_ID``) refreshes the token once."""
+
+    name = "salesforce"
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        login_url: str,
+        client_id: str,
+        client_secret: str,
+        mapping: CrmMapping,
+        username: str | None = None,
+        password: str | None = None,
+        api_version: str = "v60.0",
+        external_id_field: str = "WhatsApp_Phone__c",
+        instance_url: str | None = None,
+        timeout: float = 10.0,
+    ):
+        self._http = http
+        self._login_url = login_url.rstrip("/")
+        self._client = (client_id, client_secret)
+        self._user = (username, password)
+        self._mapping = mapping
+        self._version = api_version if api_version.startswith("v") else f"v{api_version}"
+        self._field = external_id_field
+        self._instance_override = instance_url
+        self._timeout = timeout
+        self._session: tuple[str, str] | None = None  # (access token, instance url)
+
+    async def _login(self) -> tuple[str, str]:
+        client_id, client_secret = self._client
+        username, password = self._user
+        form = {"client_id": client_id, "client_secret": client_secret}
+        if username and password:
+            form |= {"grant_type": "password", "username": username, "password": password}
+        else:
+            form["grant_type"] = "client_credentials"
+        response = await request(
+            self._http,
+            "Salesforce",
+            "POST",
+            f"{self._login_url}/services/oauth2/token",
+            data=form,
+            timeout=self._timeout,
+        )
+        body = json_or_none(response) or {}
+        if response.status_code != 200 or "access_token" not in body:
+            raise CrmPermanentError(
+                f"Salesforce login failed ({response.status_code}, "
+                f"{body.get('error', 'no access_token')}): check the client id, secret and user"
+            )
+        instance = self._instance_override or body.get("instance_url") or self._login_url
+        self._session = (str(body["access_token"]), str(instance).rstrip("/"))
+        return self._session
+
+    async def upsert(self, lead: dict[str, Any]) -> CrmResult:
+        record = self._mapping.apply(lead)
+        record.pop(self._field, None)  # the key travels in the URL, not the body
+        for attempt in (1, 2):
+            token, instance = self._session or await self._login()
+            url = (
+                f"{instance}/services/data/{self._version}/sobjects/Lead/"
+                f"{self._field}/{quote(lead['phone'], safe='')}"
+            )
+            response = await request(
+                self._http,
+                "Salesforce",
+                "PATCH",
+                url,
+                json=record,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=self._timeout,
+            )
+            if response.status_code == 401 and attempt == 1:
+                self._session = None  # expired session: log in again, once
+                continue
+            return self._result(response, instance)
+        raise AssertionError("unreachable")
+
+    def _result(self, response: httpx.Response, instance: str) -> CrmResult:
+        if response.status_code == 400:
+            errors = _errors(response)
+            summary = "; ".join(f"{e['code']}: {e['message']}" for e in errors) or response.text
+            raise CrmValidationError(f"Salesforce rejected the lead: {summary[:300]}", errors)
+        if response.status_code == 204:
+            return CrmResult("", created=False)
+        if response.status_code not in (200, 201):
+            raise permanent(response, "Salesforce", "upsert the lead")
+        body = json_or_none(response) or {}
+        record_id = str(body.get("id", ""))
+        url = f"{instance}/lightning/r/Lead/{record_id}/view" if record_id else ""
+        return CrmResult(record_id, created=response.status_code == 201, record_url=url)

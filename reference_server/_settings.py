@@ -1,0 +1,155 @@
+"""Configuration from environment variables (prefix ``FLOWHARNESS_``); see ``.env.example``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from reference_server.exceptions import ConfigurationError
+
+
+class Settings(BaseSettings):
+    """Everything the endpoint and the worker read; lists come as JSON in the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FLOWHARNESS_", env_file=None, extra="ignore", populate_by_name=True
+    )
+
+    # -- the Flows envelope ---------------------------------------------------------
+    private_keys: list[SecretStr] = Field(default_factory=list)
+    """PEM texts, current key first, then the keys being retired."""
+    private_key_files: list[Path] = Field(default_factory=list)
+    """PEM files, tried after ``private_keys``."""
+    private_key_passphrase: SecretStr | None = None
+    app_secrets: list[SecretStr] = Field(default_factory=list)
+    """Secrets for ``X-Hub-Signature-256``: the current one first, the old one while rotating."""
+    max_body_bytes: int = Field(default=2_000_000, gt=0)
+    supported_versions: list[str] = Field(default_factory=lambda: ["3.0", "4.0"])
+
+    # -- flow tokens ----------------------------------------------------------------
+    flow_token_secrets: list[SecretStr] = Field(default_factory=list)
+    """HMAC keys for flow tokens: the first signs, every one verifies (rotation)."""
+    flow_token_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    default_flow_id: str = ""
+    default_source: str = "whatsapp_flow"
+
+    # -- storage ------------------------------------------------------------------
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FLOWHARNESS_REDIS_URL", "REDIS_URL", "redis_url"),
+    )
+    """Unset: an embedded fakeredis server, one per app (tests, demos)."""
+    idempotency_ttl_seconds: int = Field(default=300, gt=0)
+    idempotency_wait_seconds: float = Field(default=2.0, gt=0)
+    stream_prefix: str = "leads"
+
+    # -- cleaning and CRM -----------------------------------------------------------
+    default_region: str = "US"
+    crm: Literal["hubspot", "salesforce"] = "hubspot"
+    crm_timeout_seconds: float = Field(default=10.0, gt=0)
+    hubspot_base_url: str = "https://api.hubapi.com"
+    hubspot_token: SecretStr | None = None
+    hubspot_id_property: str | None = None
+    """A unique contact property: upsert with batch/upsert; unset: search by phone, then write."""
+    salesforce_login_url: str = "https://login.salesforce.com"
+    salesforce_instance_url: str | None = None
+    """Overrides the token answer's ``instance_url`` (rarely needed)."""
+    salesforce_client_id: str | None = None
+    salesforce_client_secret: SecretStr | None = None
+    salesforce_username: str | None = None
+    salesforce_password: SecretStr | None = None
+    """Set with the username to use the password flow instead of client credentials."""
+    salesforce_api_version: str = "v60.0"
+    salesforce_external_id_field: str = "WhatsApp_Phone__c"
+
+    # -- worker ---------------------------------------------------------------------
+    run_worker: bool = False
+    """Run the worker inside the app's event loop (``flowharness serve --with-worker``)."""
+    retry_max_attempts: int = Field(default=5, ge=1)
+    retry_base_delay_seconds: float = Field(default=0.5, ge=0)
+    retry_max_delay_seconds: float = Field(default=30.0, ge=0)
+    reclaim_min_idle_ms: int = Field(default=60_000, ge=0)
+    worker_batch_size: int = Field(default=10, ge=1)
+    worker_block_ms: int = Field(default=1000, ge=1)
+
+    # -- operations alerts ------------------------------------------------------------
+    slack_webhook_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    alert_email_from: str = "flowharness@localhost"
+    alert_email_to: list[str] = Field(default_factory=list)
+
+    # -- notifications after the CRM confirms (each optional) ---------------------------
+    notify_slack_webhook_url: str | None = None
+    notify_teams_webhook_url: str | None = None
+    notify_email_to: list[str] = Field(default_factory=list)
+    """Sent through the SMTP settings above."""
+    notify_whatsapp_to: str | None = None
+    """A staff number (E.164) told through the Cloud API settings below."""
+    notify_max_attempts: int = Field(default=3, ge=1)
+    hubspot_app_url: str = "https://app.hubspot.com"
+    hubspot_portal_id: str | None = None
+    """Needed to link HubSpot records in notifications."""
+
+    # -- completion webhook (GET verification, signed POST) -------------------------------
+    webhook_verify_token: SecretStr | None = None
+    """``hub.verify_token`` expected when Meta verifies ``GET /webhook``."""
+    webhook_dedupe_seconds: int = Field(default=40 * 3600, gt=0)
+    """Meta retries deliveries for up to 36 h: remember message ids a bit longer."""
+
+    # -- sending flows (Cloud API) -----------------------------------------------------
+    admin_token: SecretStr | None = None
+    """Bearer token for ``POST /flows/send``; unset: the route answers 503."""
+    cloud_api_url: str = "https://graph.facebook.com"
+    cloud_api_version: str = "v21.0"
+    cloud_api_token: SecretStr | None = None
+    phone_number_id: str | None = None
+    flow_cta: str = "Get started"
+
+    # -- logging ------------------------------------------------------------------
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if len(self.default_region) != 2:
+            raise ConfigurationError(
+                "default_region must be a two-letter region code like 'US', "
+                f"not {self.default_region!r}"
+            )
+        return self
+
+    def private_key_pems(self) -> list[bytes]:
+        pems = [k.get_secret_value().encode() for k in self.private_keys]
+        for path in self.private_key_files:
+            try:
+                pems.append(path.read_bytes())
+            except OSError as exc:
+                raise ConfigurationError(
+                    f"cannot read private key file {path}: {exc.strerror}; "
+                    "fix FLOWHARNESS_PRIVATE_KEY_FILES"
+                ) from exc
+        if not pems:
+            raise ConfigurationError(
+                "no private key: set FLOWHARNESS_PRIVATE_KEY_FILES (JSON list of PEM paths) "
+                "or FLOWHARNESS_PRIVATE_KEYS"
+            )
+        return pems
+
+    def app_secret_values(self) -> list[str]:
+        if not self.app_secrets:
+            raise ConfigurationError("no app secret: set FLOWHARNESS_APP_SECRETS (JSON list)")
+        return [s.get_secret_value() for s in self.app_secrets]
+
+    def flow_token_secret_values(self) -> list[str]:
+        if not self.flow_token_secrets:
+            raise ConfigurationError(
+                "no flow token secret: set FLOWHARNESS_FLOW_TOKEN_SECRETS (JSON list)"
+            )
+        return [s.get_secret_value() for s in self.flow_token_secrets]

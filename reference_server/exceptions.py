@@ -1,0 +1,62 @@
+"""Errors of the reference server; each says what to do next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ReferenceServerError(Exception):
+    """Base of every error raised by :mod:`reference_server`."""
+
+
+class ConfigurationError(ReferenceServerError, ValueError):
+    """A setting is missing or wrong: fix the named environment variable."""
+
+
+class FlowTokenError(ReferenceServerError):
+    """A flow token is missing, forged, tampered with or expired: send the flow again."""
+
+
+class LeadValidationError(ReferenceServerError):
+    """The user's input cannot be used; ``message`` is shown to the user."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class CrmError(ReferenceServerError):
+    """A CRM call failed."""
+
+    reason = "crm_error"
+
+
+class CrmTransientError(CrmError):
+    """Timeout, 5xx or 429: retried with backoff (``retry_after`` from the CRM when given)."""
+
+    reason = "crm_transient"
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class CrmValidationError(CrmError):
+    """The CRM rejected the record's fields (400): not retried, the lead is parked for a human."""
+
+    reason = "crm_validation"
+
+    def __init__(self, message: str, errors: list[dict[str, Any]]):
+        super().__init__(message)
+        self.errors = errors
+
+
+class CrmPermanentError(CrmError):
+    """Any other refusal (auth, permissions, unknown object): dead-lettered without retry."""
+
+    reason = "crm_permanent"
+
+
+class CloudApiError(ReferenceServerError):
+    """The WhatsApp Cloud API refused to send the flow message; check token and phone number id."""

@@ -1,0 +1,263 @@
+"""The worker: reads leads from the Redis Stream and upserts them in the CRM.
+
+Transient failures (timeouts, 5xx, 429) are retried with exponential backoff and
+jitter, never sooner than the CRM's ``Retry-After``; after the budget the lead goes
+to the dead-letter stream with the reason. A CRM validation error is not retried:
+the lead is parked and operations are alerted. Entries a crashed worker left
+pending are reclaimed with ``XAUTOCLAIM``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
+
+from reference_server._alerts import Alert, Alerter
+from reference_server._crm import CrmAdapter, CrmResult
+from reference_server._hubspot import HubSpotAdapter
+from reference_server._logging import mask
+from reference_server._mapping import load_mapping
+from reference_server._metrics import Metrics
+from reference_server._notify import Notifier
+from reference_server._queue import CONSUMER_GROUP, LeadQueue
+from reference_server._salesforce import SalesforceAdapter
+from reference_server._settings import Settings
+from reference_server.exceptions import (
+    ConfigurationError,
+    CrmError,
+    CrmTransientError,
+    CrmValidationError,
+)
+
+__all__ = ["Worker", "WorkerReport", "make_crm"]
+
+log = logging.getLogger("reference_server.worker")
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def make_crm(settings: Settings, http: httpx.AsyncClient) -> CrmAdapter:
+    """The adapter ``settings.crm`` names, with its bundled field mapping."""
+    mapping = load_mapping(settings.crm)
+    timeout = settings.crm_timeout_seconds
+    if settings.crm == "hubspot":
+        if settings.hubspot_token is None:
+            raise ConfigurationError("FLOWHARNESS_HUBSPOT_TOKEN is required for the HubSpot CRM")
+        return HubSpotAdapter(
+            http,
+            base_url=settings.hubspot_base_url,
+            token=settings.hubspot_token.get_secret_value(),
+            mapping=mapping,
+            id_property=settings.hubspot_id_property,
+            timeout=timeout,
+        )
+    if not settings.salesforce_client_id or settings.salesforce_client_secret is None:
+        raise ConfigurationError(
+            "FLOWHARNESS_SALESFORCE_CLIENT_ID and FLOWHARNESS_SALESFORCE_CLIENT_SECRET are required"
+        )
+    password = settings.salesforce_password
+    return SalesforceAdapter(
+        http,
+        login_url=settings.salesforce_login_url,
+        client_id=settings.salesforce_client_id,
+        client_secret=settings.salesforce_client_secret.get_secret_value(),
+        username=settings.salesforce_username,
+        password=password.get_secret_value() if password else None,
+        api_version=settings.salesforce_api_version,
+        external_id_field=settings.salesforce_external_id_field,
+        instance_url=settings.salesforce_instance_url,
+        mapping=mapping,
+        timeout=timeout,
+    )
+
+
+@dataclass
+class WorkerReport:
+    """What one :meth:`Worker.run_once` did."""
+
+    synced: int = 0
+    dead_lettered: int = 0
+    parked: int = 0
+    reclaimed: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.synced + self.dead_lettered + self.parked
+
+
+class Worker:
+    """Drives leads from ``<prefix>:incoming`` into the CRM, one batch per :meth:`run_once`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        redis: aioredis.Redis,
+        *,
+        crm: CrmAdapter | None = None,
+        alerter: Alerter | None = None,
+        metrics: Metrics | None = None,
+        http: httpx.AsyncClient | None = None,
+        sleep: Sleep = asyncio.sleep,
+        consumer: str | None = None,
+        notifier: Notifier | None = None,
+    ):
+        self.settings = settings
+        self.queue = LeadQueue(redis, settings.stream_prefix)
+        self._redis = redis
+        self._http = http or httpx.AsyncClient()
+        self._owns_http = http is None
+        self.crm = crm or make_crm(settings, self._http)
+        self.alerter = alerter or Alerter(settings, self._http)
+        self.metrics = metrics or Metrics()
+        self._sleep = sleep
+        self.notifier = notifier or Notifier(settings, self._http, sleep=sleep)
+        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
+        self._stopped = asyncio.Event()
+        self.results: dict[str, CrmResult] = {}
+        """CRM results by lead id (for tests and the scenario runner in-process)."""
+        self.notifications: dict[str, dict[str, str]] = {}
+        """Each notification channel's fate ("sent"/"failed") by lead id."""
+
+    def stop(self) -> None:
+        """Ask :meth:`run_forever` to return after the current batch."""
+        self._stopped.set()
+
+    async def run_forever(self) -> None:
+        self._stopped.clear()
+        while not self._stopped.is_set():
+            try:
+                await self.run_once(block_ms=self.settings.worker_block_ms)
+            except RedisError as exc:
+                log.error("worker cannot reach Redis: %s", exc)
+                await self._sleep(1.0)
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def run_once(self, *, block_ms: int | None = None) -> WorkerReport:
+        """Reclaim stale pending entries, then read one batch of new ones, and handle them all."""
+        report = WorkerReport()
+        await self.queue.ensure_group()
+        stream = self.queue.streams.incoming
+        claimed: Any = await self._redis.xautoclaim(
+            stream,
+            CONSUMER_GROUP,
+            self.consumer,
+            min_idle_time=self.settings.reclaim_min_idle_ms,
+            start_id="0-0",
+            count=self.settings.worker_batch_size,
+        )
+        entries = [(eid, fields) for eid, fields in claimed[1] if fields]
+        report.reclaimed = len(entries)
+        if not entries:
+            read: Any = await self._redis.xreadgroup(
+                CONSUMER_GROUP,
+                self.consumer,
+                {stream: ">"},
+                count=self.settings.worker_batch_size,
+                block=block_ms,
+            )
+            entries = [e for _, batch in read or [] for e in batch]
+        for entry_id, fields in entries:
+            outcome = await self._handle(fields)
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            await self._redis.xack(stream, CONSUMER_GROUP, entry_id)
+            await self._redis.xdel(stream, entry_id)
+        self.metrics.set_sizes(await self.queue.sizes())
+        return report
+
+    async def _handle(self, fields: dict[str, str]) -> str:
+        lead_json = fields.get("lead", "")
+        lead_id = fields.get("lead_id", "?")
+        try:
+            lead: dict[str, Any] = json.loads(lead_json)
+            if not lead["phone"]:
+                raise ValueError("the lead has no phone number")
+        except (ValueError, KeyError, TypeError) as exc:
+            await self.queue.dead_letter(
+                lead_id, lead_json, reason="malformed_entry", error=str(exc), attempts=0
+            )
+            return "dead_lettered"
+        attempts = 0
+        try:
+            async for attempt in self._retrying():
+                with attempt:
+                    attempts += 1
+                    result = await self._upsert(lead)
+        except CrmValidationError as exc:
+            await self.queue.park(lead_id, lead_json, error=mask(str(exc)), errors=exc.errors)
+            await self.alerter.send(
+                Alert(
+                    "high",
+                    f"{self.crm.name} rejected lead {lead_id}: it is parked for review",
+                    {
+                        "lead_reference": lead_id,
+                        "error": mask(str(exc)),
+                        "fields": json.dumps(
+                            [{**e, "message": mask(e.get("message", ""))} for e in exc.errors]
+                        ),
+                    },
+                )
+            )
+            log.warning("lead parked after a CRM validation error", extra={"lead_id": lead_id})
+            return "parked"
+        except CrmError as exc:
+            reason = "retry_budget_exhausted" if isinstance(exc, CrmTransientError) else exc.reason
+            await self.queue.dead_letter(
+                lead_id, lead_json, reason=reason, error=mask(str(exc)), attempts=attempts
+            )
+            log.error("lead dead-lettered", extra={"lead_id": lead_id, "reason": reason})
+            return "dead_lettered"
+        self.results[lead_id] = result
+        self.metrics.leads_synced.inc()
+        log.info("lead written to the CRM", extra={"lead_id": lead_id, "created": result.created})
+        fates = await self.notifier.notify(lead, result)
+        self.notifications[lead_id] = dict(fates)
+        for channel, fate in fates.items():
+            if fate == "failed":
+                self.metrics.notification_failures.labels(channel).inc()
+        return "synced"
+
+    async def _upsert(self, lead: dict[str, Any]) -> CrmResult:
+        try:
+            return await self.crm.upsert(lead)
+        except CrmError as exc:
+            self.metrics.crm_errors.labels(exc.reason).inc()
+            raise
+
+    def _retrying(self) -> AsyncRetrying:
+        s = self.settings
+        backoff = wait_exponential(
+            multiplier=s.retry_base_delay_seconds, max=s.retry_max_delay_seconds
+        ) + wait_random(0, s.retry_base_delay_seconds)
+
+        def wait(state: RetryCallState) -> float:
+            delay = backoff(state)
+            error = state.outcome.exception() if state.outcome else None
+            if isinstance(error, CrmTransientError) and error.retry_after is not None:
+                return max(delay, error.retry_after)  # never sooner than the CRM asked
+            return delay
+
+        return AsyncRetrying(
+            stop=stop_after_attempt(s.retry_max_attempts),
+            wait=wait,
+            retry=retry_if_exception_type(CrmTransientError),
+            sleep=self._sleep,
+            reraise=True,
+        )

@@ -1,0 +1,137 @@
+"""After the CRM confirms: Slack, Teams, email and WhatsApp notifications, each retried alone."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import respx
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+
+from reference_server import CrmResult, LeadQueue
+from reference_server._alerts import Alert, Alerter
+from reference_server._notify import Notifier, record_url
+from reference_server._redis import connect
+from reference_server.worker import Worker
+
+pytestmark = pytest.mark.anyio
+LEAD = {"lead_id": "L7", "phone": "+33612345678", "first_name": "Ana", "last_name": "Lima",
+        "email": "ana@example.com", "company": "Acme", "interest": "demo", "campaign": "spring",
+        "source": "ads"}  # fmt: skip
+
+
+class Inbox(Message):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list = []
+
+    def handle_message(self, message) -> None:  # type: ignore[no-untyped-def, override]
+        self.messages.append(message)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, Inbox]]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, inbox
+    finally:
+        controller.stop()
+
+
+async def no_sleep(_: float) -> None:
+    return None
+
+
+@respx.mock
+async def test_every_channel_gets_the_lead_with_a_link(make_settings, smtp):
+    port, inbox = smtp
+    settings = make_settings(
+        notify_slack_webhook_url="https://hooks.slack.test/N",
+        notify_teams_webhook_url="https://teams.test/hook",
+        notify_email_to=["sales@example.com"], smtp_host="127.0.0.1", smtp_port=port,
+        notify_whatsapp_to="+14155550100", cloud_api_url="https://graph.test",
+        cloud_api_token="cloud-1", phone_number_id="PN", hubspot_portal_id="999",
+    )  # fmt: skip
+    slack = respx.post("https://hooks.slack.test/N").respond(200, text="ok")
+    teams = respx.post("https://teams.test/hook").respond(200, text="1")
+    whatsapp = respx.post("https://graph.test/v21.0/PN/messages").respond(
+        json={"messages": [{"id": "wamid.S"}]}
+    )
+    async with httpx.AsyncClient() as http:
+        fates = await Notifier(settings, http, sleep=no_sleep).notify(LEAD, CrmResult("42", True))
+    assert fates == {"slack": "sent", "teams": "sent", "email": "sent", "whatsapp": "sent"}
+    link = "https://app.hubspot.com/contacts/999/record/0-1/42"
+    assert link in json.loads(slack.calls.last.request.content)["text"]
+    assert link in json.loads(teams.calls.last.request.content)["text"]
+    staff = json.loads(whatsapp.calls.last.request.content)
+    assert staff["to"] == "14155550100"
+    assert link in staff["text"]["body"]
+    (mail,) = inbox.messages
+    assert mail["To"] == "sales@example.com"
+    assert link in mail.get_payload()
+    for text in (json.loads(slack.calls.last.request.content)["text"], mail.get_payload()):
+        assert "ana@example.com" not in text
+        assert "612345678" not in text
+
+
+@respx.mock
+async def test_each_channel_is_retried_on_its_own(make_settings):
+    settings = make_settings(
+        notify_slack_webhook_url="https://hooks.slack.test/N",
+        notify_teams_webhook_url="https://teams.test/hook",
+        notify_max_attempts=3,
+    )
+    slack = respx.post("https://hooks.slack.test/N")
+    slack.side_effect = [httpx.Response(503), httpx.ConnectError("reset"), httpx.Response(200)]
+    teams = respx.post("https://teams.test/hook").respond(500)
+    async with httpx.AsyncClient() as http:
+        fates = await Notifier(settings, http, sleep=no_sleep).notify(LEAD, CrmResult("1", False))
+    assert fates == {"slack": "sent", "teams": "failed"}
+    assert (slack.call_count, teams.call_count) == (3, 3)
+
+
+def test_salesforce_record_url_is_used_as_given(make_settings):
+    settings = make_settings(crm="salesforce")
+    assert record_url(settings, CrmResult("00Q", True, "https://sf.test/r/00Q")) == (
+        "https://sf.test/r/00Q"
+    )
+    assert record_url(make_settings(), CrmResult("5", True)) == ""  # no HubSpot portal id
+
+
+@respx.mock
+async def test_worker_notifies_after_the_crm_write(make_settings):
+    respx.post("https://hooks.slack.test/N").respond(200)
+    settings = make_settings(notify_slack_webhook_url="https://hooks.slack.test/N")
+    redis = connect(settings)
+
+    class Crm:
+        name = "fake"
+
+        async def upsert(self, lead):
+            return CrmResult("9", True)
+
+    async with httpx.AsyncClient() as http:
+        worker = Worker(settings, redis, crm=Crm(), http=http, sleep=no_sleep)
+        await LeadQueue(redis).enqueue(LEAD)
+        await worker.run_once()
+    assert worker.notifications == {"L7": {"slack": "sent"}}
+    await redis.aclose()
+
+
+async def test_alert_email_goes_through_smtp(make_settings, smtp):
+    port, inbox = smtp
+    settings = make_settings(smtp_host="127.0.0.1", smtp_port=port, alert_email_to=["ops@x.org"])
+    async with httpx.AsyncClient() as http:
+        await Alerter(settings, http).send(Alert("high", "CRM down", {"lead_reference": "L1"}))
+    (mail,) = inbox.messages
+    assert "[flowharness high] CRM down" in mail["Subject"]
+    assert "L1" in mail.get_payload()

@@ -1,0 +1,91 @@
+"""The app with its worker in one event loop, and ``flowharness serve`` as a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+from harness import crypto
+from harness.client import AsyncFlowClient, FlowClient, Outcome
+from reference_server import create_app
+
+from .conftest import GOOD_FORM, TOKEN_SECRET
+
+
+@pytest.mark.anyio
+@respx.mock
+async def test_in_process_worker_moves_a_submitted_lead_to_the_crm(
+    respx_mock, make_settings, public_pem, app_secret, token
+):
+    respx_mock.post("https://hubspot.test/crm/v3/objects/contacts/search").respond(
+        json={"results": []}
+    )
+    create = respx_mock.post("https://hubspot.test/crm/v3/objects/contacts").respond(
+        201, json={"id": "1"}
+    )
+    app = create_app(make_settings(run_worker=True, worker_block_ms=20))
+    async with app.router.lifespan_context(app):
+        async with AsyncFlowClient(app, public_key=public_pem, app_secret=app_secret) as c:
+            result = await c.data_exchange("CONFIRM", {**GOOD_FORM, "confirmed": True}, token)
+        assert result.payload["screen"] == "SUCCESS"
+        for _ in range(200):
+            if create.called:
+                break
+            await asyncio.sleep(0.01)
+    properties = json.loads(create.calls.last.request.content)["properties"]
+    reference = result.payload["data"]["extension_message_response"]["params"]["lead_reference"]
+    assert properties["flow_lead_reference"] == reference
+    assert app.state.worker.results[reference].record_id == "1"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_flowharness_serve_answers_over_the_network(private_key, public_pem, app_secret):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "FLOWHARNESS_PRIVATE_KEYS": json.dumps([crypto.private_key_pem(private_key).decode()]),
+        "FLOWHARNESS_APP_SECRETS": json.dumps([app_secret]),
+        "FLOWHARNESS_FLOW_TOKEN_SECRETS": json.dumps([TOKEN_SECRET]),
+    }
+    env.pop("FLOWHARNESS_REDIS_URL", None)
+    env.pop("REDIS_URL", None)
+    command = [str(Path(sys.executable).parent / "flowharness"), "serve", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            assert time.monotonic() < deadline, "flowharness serve did not start"
+            time.sleep(0.1)
+        with FlowClient(
+            f"http://127.0.0.1:{port}/", public_key=public_pem, app_secret=app_secret
+        ) as c:
+            result = c.ping()
+        assert result.outcome is Outcome.OK
+        assert result.payload == {"data": {"status": "active"}}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stderr:
+            process.stderr.close()
