@@ -23,11 +23,27 @@ class CrmResult:
     record_url: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Media:
+    """A file to attach to a CRM record (a follow-up photo)."""
+
+    content: bytes
+    mime_type: str
+    file_name: str
+
+
 class CrmAdapter(Protocol):
     name: str
 
     async def upsert(self, lead: dict[str, Any]) -> CrmResult:
         """Create or update the contact keyed by ``lead["phone"]`` (E.164)."""
+        ...
+
+    async def attach(self, phone: str, media: Media, note: str) -> str:
+        """Attach ``media`` to the record of ``phone``; returns the new CRM object's id.
+
+        No record yet for that phone is a :class:`CrmTransientError` (the lead may still
+        be queued)."""
         ...
 
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import httpx
 
-from reference_server._crm import CrmResult, json_or_none, permanent, request
+from reference_server._crm import CrmResult, Media, json_or_none, permanent, request
 from reference_server._mapping import CrmMapping
-from reference_server.exceptions import CrmValidationError
+from reference_server._queue import now_iso
+from reference_server.exceptions import CrmTransientError, CrmValidationError
 
 _EXISTING_ID = re.compile(r"Existing ID:\s*(\d+)")
 _CONTACTS = "/crm/v3/objects/contacts"
+_NOTE_TO_CONTACT = 202  # HubSpot-defined association type id
+_FILES_FOLDER = "/whatsapp-flows"
 
 
 def _strings(properties: dict[str, Any]) -> dict[str, str]:
@@ -125,3 +129,31 @@ class HubSpotAdapter:
             raise _validation_error(response)
         first = results[0]
         return CrmResult(str(first.get("id", "")), created=bool(first.get("new", False)))
+
+    async def attach(self, phone: str, media: Media, note: str) -> str:
+        """Upload with the Files API, then a note on the contact that carries the file."""
+        contact_id = await self._search_by_phone(phone)
+        if contact_id is None:
+            raise CrmTransientError("HubSpot has no contact with this phone number yet")
+        options = {"access": "PRIVATE", "overwrite": False}
+        response = await request(
+            self._http,
+            "HubSpot",
+            "POST",
+            self._base + "/files/v3/files",
+            files={"file": (media.file_name, media.content, media.mime_type)},
+            data={"folderPath": _FILES_FOLDER, "options": json.dumps(options)},
+            headers=self._headers,
+            timeout=self._timeout,
+        )
+        file_id = str(self._check(response, "upload the file").get("id", ""))
+        association = {
+            "to": {"id": contact_id},
+            "types": [
+                {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": _NOTE_TO_CONTACT}
+            ],
+        }
+        properties = {"hs_timestamp": now_iso(), "hs_note_body": note, "hs_attachment_ids": file_id}
+        body = {"properties": properties, "associations": [association]}
+        response = await self._call("POST", "/crm/v3/objects/notes", body)
+        return str(self._check(response, "add the note").get("id", ""))

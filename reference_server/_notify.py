@@ -1,7 +1,8 @@
 """Telling people a lead is in the CRM: Slack, Teams, email, WhatsApp to a staff number.
 
 Each channel is optional, retried on its own, and never undoes the CRM write: a
-channel that still fails is logged and counted.
+channel that still fails is logged and counted. The worker does not call this right
+after the CRM write but through a durable job (:mod:`reference_server._notify_jobs`).
 """
 
 from __future__ import annotations
@@ -72,9 +73,18 @@ class Notifier:
     async def notify(self, lead: dict[str, Any], result: CrmResult) -> dict[str, Status]:
         """Send on every configured channel at once; returns each channel's fate."""
         text = summary(lead, result, record_url(self._settings, result))
+        return await self.deliver(text, list(self.channels()))
+
+    async def deliver(self, text: str, names: list[str]) -> dict[str, Status]:
+        """Send ``text`` on the named channels at once, each with its own retries.
+
+        A name that is not configured (any more) counts as failed.
+        """
         channels = self.channels()
-        fates = await asyncio.gather(*(self._with_retries(n, c, text) for n, c in channels.items()))
-        return dict(zip(channels, fates, strict=True))
+        known = [n for n in names if n in channels]
+        fates = await asyncio.gather(*(self._with_retries(n, channels[n], text) for n in known))
+        missing: dict[str, Status] = {n: "failed" for n in names if n not in channels}
+        return dict(zip(known, fates, strict=True)) | missing
 
     async def _with_retries(
         self, name: str, send: Callable[[str], Awaitable[None]], text: str

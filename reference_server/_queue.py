@@ -1,9 +1,16 @@
-"""The lead queue: Redis Streams for incoming, dead-lettered and parked leads.
+"""The lead queue: Redis Streams for incoming, dead-lettered and parked leads, plus the
+worker's follow-up jobs (notifications to send, follow-up photos to attach).
 
 Entries of ``<prefix>:incoming`` have two fields: ``lead_id`` and ``lead`` (the lead
 as JSON, see :func:`reference_server._lead_flow.build_lead`). ``<prefix>:dead`` and
 ``<prefix>:parked`` entries repeat both and add ``reason``, ``error``, ``attempts``
 (dead) or ``errors`` (parked, the CRM's per-field errors as JSON) and ``at`` (ISO time).
+
+``<prefix>:notify`` entries (written once the CRM confirms) carry ``lead_id``,
+``record_url``, ``text`` and ``channels`` (JSON list still to send); a channel that
+still fails after its retries lands in ``<prefix>:notify:failed``. ``<prefix>:attachments``
+entries (written by the webhook) carry ``phone``, ``lead_reference``, ``media_id``,
+``mime_type``, ``sha256``; those that cannot be attached land in ``<prefix>:attachments:failed``.
 """
 
 from __future__ import annotations
@@ -24,10 +31,26 @@ class StreamNames:
     incoming: str
     dead: str
     parked: str
+    notify: str = ""
+    notify_failed: str = ""
+    attachments: str = ""
+    attachments_failed: str = ""
 
     @classmethod
     def for_prefix(cls, prefix: str) -> StreamNames:
-        return cls(f"{prefix}:incoming", f"{prefix}:dead", f"{prefix}:parked")
+        return cls(
+            f"{prefix}:incoming",
+            f"{prefix}:dead",
+            f"{prefix}:parked",
+            f"{prefix}:notify",
+            f"{prefix}:notify:failed",
+            f"{prefix}:attachments",
+            f"{prefix}:attachments:failed",
+        )
+
+    def consumed(self) -> tuple[str, ...]:
+        """The streams the worker reads through its consumer group."""
+        return (self.incoming, self.notify, self.attachments)
 
 
 def now_iso() -> str:
@@ -42,14 +65,13 @@ class LeadQueue:
         self.streams = StreamNames.for_prefix(prefix)
 
     async def ensure_group(self) -> None:
-        """Create the consumer group from the stream's start (safe to call again)."""
-        try:
-            await self.redis.xgroup_create(
-                self.streams.incoming, CONSUMER_GROUP, id="0", mkstream=True
-            )
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        """Create the consumer group on every consumed stream, from its start (idempotent)."""
+        for stream in self.streams.consumed():
+            try:
+                await self.redis.xgroup_create(stream, CONSUMER_GROUP, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
 
     async def enqueue(self, lead: dict[str, Any]) -> str:
         """Store the lead durably; returns the stream entry id."""
@@ -84,6 +106,11 @@ class LeadQueue:
             "at": now_iso(),
         }
         return str(await self.redis.xadd(self.streams.parked, fields))
+
+    async def add(self, stream: str, fields: dict[str, str]) -> str:
+        """Append a follow-up job or a failure record, stamped with ``at``."""
+        entry: dict[Any, Any] = {**fields, "at": now_iso()}
+        return str(await self.redis.xadd(stream, entry))
 
     async def sizes(self) -> dict[str, int]:
         """Entries waiting (not yet handled), dead-lettered and parked."""

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from reference_server._crm import CrmResult, json_or_none, permanent, request
+from reference_server._crm import CrmResult, Media, json_or_none, permanent, request
 from reference_server._mapping import CrmMapping
-from reference_server.exceptions import CrmPermanentError, CrmValidationError
+from reference_server.exceptions import CrmPermanentError, CrmTransientError, CrmValidationError
 
 
 def _errors(response: httpx.Response) -> list[dict[str, Any]]:
@@ -85,29 +86,62 @@ class SalesforceAdapter:
         self._session = (str(body["access_token"]), str(instance).rstrip("/"))
         return self._session
 
-    async def upsert(self, lead: dict[str, Any]) -> CrmResult:
-        record = self._mapping.apply(lead)
-        record.pop(self._field, None)  # the key travels in the URL, not the body
+    async def _authorized(
+        self, method: str, path: str, **kwargs: Any
+    ) -> tuple[httpx.Response, str]:
+        """``(response, instance url)`` for ``/services/data/<version>/<path>``.
+
+        An expired session (401) logs in again, once."""
         for attempt in (1, 2):
             token, instance = self._session or await self._login()
-            url = (
-                f"{instance}/services/data/{self._version}/sobjects/Lead/"
-                f"{self._field}/{quote(lead['phone'], safe='')}"
-            )
             response = await request(
                 self._http,
                 "Salesforce",
-                "PATCH",
-                url,
-                json=record,
+                method,
+                f"{instance}/services/data/{self._version}/{path}",
                 headers={"Authorization": f"Bearer {token}"},
                 timeout=self._timeout,
+                **kwargs,
             )
             if response.status_code == 401 and attempt == 1:
-                self._session = None  # expired session: log in again, once
+                self._session = None
                 continue
-            return self._result(response, instance)
+            return response, instance
         raise AssertionError("unreachable")
+
+    def _lead_path(self, phone: str) -> str:
+        return f"sobjects/Lead/{self._field}/{quote(phone, safe='')}"
+
+    async def upsert(self, lead: dict[str, Any]) -> CrmResult:
+        record = self._mapping.apply(lead)
+        record.pop(self._field, None)  # the key travels in the URL, not the body
+        response, instance = await self._authorized(
+            "PATCH", self._lead_path(lead["phone"]), json=record
+        )
+        return self._result(response, instance)
+
+    async def attach(self, phone: str, media: Media, note: str) -> str:
+        """A ``ContentVersion`` first published on the lead (so it shows in its Files)."""
+        response, _ = await self._authorized("GET", self._lead_path(phone), params={"fields": "Id"})
+        if response.status_code == 404:
+            raise CrmTransientError("Salesforce has no lead with this phone number yet")
+        if response.status_code != 200:
+            raise permanent(response, "Salesforce", "find the lead")
+        lead_id = str((json_or_none(response) or {}).get("Id", ""))
+        version = {
+            "Title": media.file_name,
+            "PathOnClient": media.file_name,
+            "Description": note,
+            "VersionData": base64.b64encode(media.content).decode("ascii"),
+            "FirstPublishLocationId": lead_id,
+        }
+        response, _ = await self._authorized("POST", "sobjects/ContentVersion", json=version)
+        if response.status_code == 400:
+            errors = _errors(response)
+            raise CrmValidationError("Salesforce refused the file", errors)
+        if response.status_code not in (200, 201):
+            raise permanent(response, "Salesforce", "store the file")
+        return str((json_or_none(response) or {}).get("id", ""))
 
     def _result(self, response: httpx.Response, instance: str) -> CrmResult:
         if response.status_code == 400:

@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     notify_whatsapp_to: str | None = None
     """A staff number (E.164) told through the Cloud API settings below."""
     notify_max_attempts: int = Field(default=3, ge=1)
+    notify_dedupe_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    """How long a lead remembers which channels were told (a reclaimed job skips them)."""
     hubspot_app_url: str = "https://app.hubspot.com"
     hubspot_portal_id: str | None = None
     """Needed to link HubSpot records in notifications."""
@@ -111,6 +113,8 @@ class Settings(BaseSettings):
     cloud_api_token: SecretStr | None = None
     phone_number_id: str | None = None
     flow_cta: str = "Get started"
+    media_max_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+    """Follow-up photos larger than this are not attached to the CRM record."""
 
     # -- logging ------------------------------------------------------------------
     log_level: str = "INFO"

@@ -118,6 +118,7 @@ class CompletionWebhook:
             f"{self._prefix}:attachments",
             {
                 "lead_reference": reference,
+                "phone": sender,
                 "wamid": str(message.get("id", "")),
                 "media_id": str(image.get("id", "")),
                 "mime_type": str(image.get("mime_type", "")),

@@ -60,3 +60,16 @@ class CrmPermanentError(CrmError):
 
 class CloudApiError(ReferenceServerError):
     """The WhatsApp Cloud API refused to send the flow message; check token and phone number id."""
+
+
+class MediaError(ReferenceServerError):
+    """The Cloud API would not hand over a follow-up photo (unknown or expired media id,
+    refused token, wrong hash, too large): check the Cloud API token; the person may resend."""
+
+    reason = "media_error"
+
+
+class MediaTransientError(MediaError):
+    """The Cloud API timed out or answered 5xx/429 while downloading media: retried."""
+
+    reason = "media_transient"

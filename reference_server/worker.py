@@ -5,6 +5,10 @@ jitter, never sooner than the CRM's ``Retry-After``; after the budget the lead g
 to the dead-letter stream with the reason. A CRM validation error is not retried:
 the lead is parked and operations are alerted. Entries a crashed worker left
 pending are reclaimed with ``XAUTOCLAIM``.
+
+Once the CRM confirms, the worker queues a notification job (``<prefix>:notify``)
+before acknowledging the lead, and handles those jobs and follow-up photos
+(``<prefix>:attachments``) from the same loop.
 """
 
 from __future__ import annotations
@@ -31,12 +35,14 @@ from tenacity import (
 )
 
 from reference_server._alerts import Alert, Alerter
+from reference_server._attachments import AttachmentJobs
 from reference_server._crm import CrmAdapter, CrmResult
 from reference_server._hubspot import HubSpotAdapter
 from reference_server._logging import mask
 from reference_server._mapping import load_mapping
 from reference_server._metrics import Metrics
 from reference_server._notify import Notifier
+from reference_server._notify_jobs import NotificationJobs
 from reference_server._queue import CONSUMER_GROUP, LeadQueue
 from reference_server._salesforce import SalesforceAdapter
 from reference_server._settings import Settings
@@ -45,6 +51,7 @@ from reference_server.exceptions import (
     CrmError,
     CrmTransientError,
     CrmValidationError,
+    MediaTransientError,
 )
 
 __all__ = ["Worker", "WorkerReport", "make_crm"]
@@ -96,6 +103,11 @@ class WorkerReport:
     dead_lettered: int = 0
     parked: int = 0
     reclaimed: int = 0
+    """Entries of any consumed stream taken over from a silent consumer."""
+    notifications_sent: int = 0
+    notifications_failed: int = 0
+    attached: int = 0
+    attachments_failed: int = 0
 
     @property
     def handled(self) -> int:
@@ -128,6 +140,12 @@ class Worker:
         self.metrics = metrics or Metrics()
         self._sleep = sleep
         self.notifier = notifier or Notifier(settings, self._http, sleep=sleep)
+        self.notify_jobs = NotificationJobs(
+            settings, redis, self.queue, self.notifier, self.metrics
+        )
+        self.attachment_jobs = AttachmentJobs(
+            settings, self._http, self.crm, self.queue, self._retrying
+        )
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
         self._stopped = asyncio.Event()
         self.results: dict[str, CrmResult] = {}
@@ -151,36 +169,66 @@ class Worker:
             await self._http.aclose()
 
     async def run_once(self, *, block_ms: int | None = None) -> WorkerReport:
-        """Reclaim stale pending entries, then read one batch of new ones, and handle them all."""
+        """Reclaim stale pending entries or read new ones (waiting up to ``block_ms``), handle
+        them: leads first, then notification jobs (also those just queued), then photos."""
         report = WorkerReport()
         await self.queue.ensure_group()
-        stream = self.queue.streams.incoming
-        claimed: Any = await self._redis.xautoclaim(
-            stream,
-            CONSUMER_GROUP,
-            self.consumer,
-            min_idle_time=self.settings.reclaim_min_idle_ms,
-            start_id="0-0",
-            count=self.settings.worker_batch_size,
-        )
-        entries = [(eid, fields) for eid, fields in claimed[1] if fields]
-        report.reclaimed = len(entries)
-        if not entries:
-            read: Any = await self._redis.xreadgroup(
-                CONSUMER_GROUP,
-                self.consumer,
-                {stream: ">"},
-                count=self.settings.worker_batch_size,
-                block=block_ms,
-            )
-            entries = [e for _, batch in read or [] for e in batch]
-        for entry_id, fields in entries:
+        streams = self.queue.streams
+        batch = await self._take(streams.consumed(), block_ms, report)
+        for entry_id, fields in batch[streams.incoming]:
             outcome = await self._handle(fields)
             setattr(report, outcome, getattr(report, outcome) + 1)
-            await self._redis.xack(stream, CONSUMER_GROUP, entry_id)
-            await self._redis.xdel(stream, entry_id)
+            await self._done(streams.incoming, entry_id)
+        jobs = batch[streams.notify]
+        if report.synced:
+            jobs += (await self._take((streams.notify,), None, report))[streams.notify]
+        for entry_id, fields in jobs:
+            fates = await self.notify_jobs.handle(fields)
+            self.notifications.setdefault(fields.get("lead_id", "?"), {}).update(fates)
+            report.notifications_sent += sum(f == "sent" for f in fates.values())
+            report.notifications_failed += sum(f == "failed" for f in fates.values())
+            await self._done(streams.notify, entry_id)
+        for entry_id, fields in batch[streams.attachments]:
+            if await self.attachment_jobs.handle(fields) == "attached":
+                report.attached += 1
+            else:
+                report.attachments_failed += 1
+            await self._done(streams.attachments, entry_id)
         self.metrics.set_sizes(await self.queue.sizes())
         return report
+
+    async def _take(
+        self, streams: tuple[str, ...], block_ms: int | None, report: WorkerReport
+    ) -> dict[str, list[tuple[str, dict[str, str]]]]:
+        """Entries idle past ``reclaim_min_idle_ms`` first; only if none, new ones."""
+        found: dict[str, list[tuple[str, dict[str, str]]]] = {s: [] for s in streams}
+        for stream in streams:
+            claimed: Any = await self._redis.xautoclaim(
+                stream,
+                CONSUMER_GROUP,
+                self.consumer,
+                min_idle_time=self.settings.reclaim_min_idle_ms,
+                start_id="0-0",
+                count=self.settings.worker_batch_size,
+            )
+            found[stream] = [(eid, fields) for eid, fields in claimed[1] if fields]
+            report.reclaimed += len(found[stream])
+        if any(found.values()):
+            return found
+        read: Any = await self._redis.xreadgroup(
+            CONSUMER_GROUP,
+            self.consumer,
+            dict.fromkeys(streams, ">"),
+            count=self.settings.worker_batch_size,
+            block=block_ms,
+        )
+        for stream, entries in read or []:
+            found[stream] = list(entries)
+        return found
+
+    async def _done(self, stream: str, entry_id: str) -> None:
+        await self._redis.xack(stream, CONSUMER_GROUP, entry_id)
+        await self._redis.xdel(stream, entry_id)
 
     async def _handle(self, fields: dict[str, str]) -> str:
         lead_json = fields.get("lead", "")
@@ -227,11 +275,8 @@ class Worker:
         self.results[lead_id] = result
         self.metrics.leads_synced.inc()
         log.info("lead written to the CRM", extra={"lead_id": lead_id, "created": result.created})
-        fates = await self.notifier.notify(lead, result)
-        self.notifications[lead_id] = dict(fates)
-        for channel, fate in fates.items():
-            if fate == "failed":
-                self.metrics.notification_failures.labels(channel).inc()
+        # durable before the lead is acknowledged: a crash from here on loses nothing
+        await self.notify_jobs.enqueue(lead, result)
         return "synced"
 
     async def _upsert(self, lead: dict[str, Any]) -> CrmResult:
@@ -257,7 +302,7 @@ class Worker:
         return AsyncRetrying(
             stop=stop_after_attempt(s.retry_max_attempts),
             wait=wait,
-            retry=retry_if_exception_type(CrmTransientError),
+            retry=retry_if_exception_type((CrmTransientError, MediaTransientError)),
             sleep=self._sleep,
             reraise=True,
         )

@@ -135,3 +135,93 @@ async def test_alert_email_goes_through_smtp(make_settings, smtp):
     (mail,) = inbox.messages
     assert "[flowharness high] CRM down" in mail["Subject"]
     assert "L1" in mail.get_payload()
+
+
+class Crash(BaseException):
+    """The process dies here (nothing in the worker catches a BaseException)."""
+
+
+class CountingCrm:
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def upsert(self, lead):
+        self.calls += 1
+        return CrmResult("9", True)
+
+
+@respx.mock
+async def test_notification_survives_a_crash_after_the_crm_write(make_settings, redis_url):
+    settings = make_settings(
+        redis_url=redis_url, notify_slack_webhook_url="https://hooks.slack.test/N"
+    )
+    calls = []
+
+    def crash_first(request):
+        calls.append(request)
+        if len(calls) == 1:
+            raise Crash
+        return httpx.Response(200)
+
+    slack = respx.post("https://hooks.slack.test/N").mock(side_effect=crash_first)
+    redis = connect(settings)
+    crm = CountingCrm()
+    await LeadQueue(redis).enqueue(LEAD)
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(Crash):
+            await Worker(settings, redis, crm=crm, http=http, consumer="dies").run_once()
+        assert await redis.xlen("leads:incoming") == 0  # the lead itself is done
+        heir = Worker(settings, redis, crm=crm, http=http, sleep=no_sleep, consumer="heir")
+        report = await heir.run_once()
+    assert (report.reclaimed, report.notifications_sent) == (1, 1)
+    assert heir.notifications == {"L7": {"slack": "sent"}}
+    assert crm.calls == 1  # notifying never touches the CRM again
+    assert "Ana Lima" in json.loads(slack.calls.last.request.content)["text"]
+    assert await redis.xlen("leads:notify") == 0
+    await redis.aclose()
+
+
+@respx.mock
+async def test_failing_slack_does_not_block_email(make_settings, smtp):
+    port, inbox = smtp
+    settings = make_settings(
+        notify_slack_webhook_url="https://hooks.slack.test/N", notify_email_to=["s@example.com"],
+        smtp_host="127.0.0.1", smtp_port=port, notify_max_attempts=3,
+    )  # fmt: skip
+    slack = respx.post("https://hooks.slack.test/N").respond(500)
+    redis = connect(settings)
+    crm = CountingCrm()
+    await LeadQueue(redis).enqueue(LEAD)
+    async with httpx.AsyncClient() as http:
+        worker = Worker(settings, redis, crm=crm, http=http, sleep=no_sleep)
+        report = await worker.run_once()
+    assert worker.notifications == {"L7": {"slack": "failed", "email": "sent"}}
+    assert (report.notifications_sent, report.notifications_failed) == (1, 1)
+    assert slack.call_count == 3
+    assert len(inbox.messages) == 1
+    ((_, failed),) = await redis.xrange("leads:notify:failed")
+    assert (failed["lead_id"], failed["channel"]) == ("L7", "slack")
+    assert crm.calls == 1
+    await redis.aclose()
+
+
+@respx.mock
+async def test_a_repeated_job_skips_channels_already_sent(make_settings):
+    settings = make_settings(
+        notify_slack_webhook_url="https://hooks.slack.test/N",
+        notify_teams_webhook_url="https://teams.test/hook",
+    )
+    slack = respx.post("https://hooks.slack.test/N").respond(200)
+    teams = respx.post("https://teams.test/hook")
+    teams.side_effect = [httpx.Response(500)] * 3 + [httpx.Response(200)]
+    redis = connect(settings)
+    async with httpx.AsyncClient() as http:
+        worker = Worker(settings, redis, crm=CountingCrm(), http=http, sleep=no_sleep)
+        job = {"lead_id": "L7", "record_url": "", "text": "New lead",
+               "channels": json.dumps(["slack", "teams"])}  # fmt: skip
+        assert await worker.notify_jobs.handle(job) == {"slack": "sent", "teams": "failed"}
+        assert await worker.notify_jobs.handle(job) == {"slack": "sent", "teams": "sent"}
+    assert (slack.call_count, teams.call_count) == (1, 4)
+    await redis.aclose()

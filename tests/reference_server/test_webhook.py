@@ -89,7 +89,9 @@ async def test_follow_up_photo_is_linked_to_the_lead(webhook_app, http, app_secr
     await post(http, notification(photo, stranger), app_secret)
     await post(http, notification(photo), app_secret)  # redelivered
     entries = await webhook_app.state.redis.xrange("leads:attachments")
-    assert [(f["lead_reference"], f["media_id"]) for _, f in entries] == [("L1", "MEDIA1")]
+    assert [(f["lead_reference"], f["phone"], f["media_id"]) for _, f in entries] == [
+        ("L1", PHONE, "MEDIA1")
+    ]
 
 
 async def test_forged_flow_token_in_a_completion_is_ignored(webhook_app, http, app_secret):
