@@ -39,5 +39,11 @@ typecheck: venv
 bench: venv
 	$(BIN)/python benchmarks/crypto_throughput.py
 
+## load-smoke: ~30 s of lead journeys against the reference endpoint on loopback, then
+## the budget verdict (LOAD_SMOKE_ARGS="--slow 4" shows it failing)
+LOAD_SMOKE_ARGS ?=
+load-smoke: venv
+	$(BIN)/python -m loadtests.smoke $(LOAD_SMOKE_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build *.egg-info

@@ -1,0 +1,118 @@
+"""Locust event hooks: the load test's options, a config check at start, the budget at the end.
+
+Importing this module registers the listeners (locust's way); locustfiles import it.
+The budget is judged where the complete figures are: on a ``MasterRunner`` in a
+distributed run, on the ``LocalRunner`` otherwise, never on a worker. The verdict sets
+``environment.process_exit_code`` (0 or 1), overriding locust's "any failure -> 1" rule.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from locust import events
+from locust.argument_parser import LocustArgumentParser
+from locust.env import Environment
+from locust.runners import MasterRunner, WorkerRunner
+
+from loadtests.budget import OVER_BUDGET_MARKER, BudgetConfigError, Figures, Verdict, judge
+from loadtests.config import ENVIRONMENT_VARIABLES, LoadConfig, LoadConfigError
+from loadtests.users import LeadSubmission, LoadContext
+
+__all__ = ["figures_from_stats", "judge_environment"]
+
+log = logging.getLogger("loadtests")
+
+_OPTIONS: dict[str, tuple[str, bool]] = {
+    "public_key": ("PEM file of the endpoint's business public key", False),
+    "app_secret": ("app secret that signs requests (X-Hub-Signature-256)", True),
+    "token_secret": ("flow-token secret of the reference server: mint a token per person", True),
+    "flow_token": ("fixed flow token, when tokens cannot be minted", True),
+    "flow_id": ("flow id put in minted tokens (lead_capture)", False),
+    "flow_json": ("Flow JSON answers are checked against ('none': shape checks only)", False),
+    "endpoint_path": ("path of the Flows endpoint on --host (/)", False),
+    "think_scale": ("multiplier of the think times (1 = realistic, 0 = none)", False),
+    "request_budget": ("seconds no single request may take (3)", False),
+    "max_failure_ratio": ("highest failure ratio that passes (0.01)", False),
+    "max_p90": ("p90 limit in seconds (1.0, Meta's ENDPOINT_LATENCY alert)", False),
+    "max_p95": ("p95 limit in seconds (2.0)", False),
+    "max_p99": ("p99 limit in seconds (3.0)", False),
+}
+
+
+@events.init_command_line_parser.add_listener
+def _add_options(parser: LocustArgumentParser, **_: Any) -> None:
+    for name, (help_text, secret) in _OPTIONS.items():
+        variable = ENVIRONMENT_VARIABLES[name]
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            default="",
+            env_var=variable,
+            help=f"flowharness: {help_text} [env {variable}]",
+            is_secret=secret,
+        )
+
+
+def figures_from_stats(environment: Environment) -> Figures:
+    """The run's figures from locust's aggregated stats (milliseconds -> seconds)."""
+    total = environment.stats.total
+    over_budget = sum(
+        error.occurrences
+        for error in environment.stats.errors.values()
+        if OVER_BUDGET_MARKER in str(error.error)
+    )
+    ms = 1000.0
+    has_requests = total.num_requests > 0
+    return Figures(
+        requests=total.num_requests,
+        failures=total.num_failures,
+        over_budget=over_budget,
+        max_seconds=(total.max_response_time or 0) / ms,
+        p90_seconds=total.get_response_time_percentile(0.90) / ms if has_requests else 0.0,
+        p95_seconds=total.get_response_time_percentile(0.95) / ms if has_requests else 0.0,
+        p99_seconds=total.get_response_time_percentile(0.99) / ms if has_requests else 0.0,
+    )
+
+
+def judge_environment(environment: Environment) -> Verdict:
+    budget = LoadConfig.budget_from_options(environment.parsed_options)
+    return judge(figures_from_stats(environment), budget)
+
+
+@events.init.add_listener
+def _check_config(environment: Environment, **_: Any) -> None:
+    if isinstance(environment.runner, MasterRunner) or environment.parsed_options is None:
+        return  # the master sends no requests; workers check their own keys
+    try:
+        context = LoadContext.build(environment)
+    except (LoadConfigError, BudgetConfigError) as exc:
+        sys.exit(f"flowharness load test: {exc}")
+    journeys = any(
+        LeadSubmission in _task_sets(user_class) for user_class in environment.user_classes
+    )
+    if journeys and not context.config.tokens.available:
+        sys.exit(
+            "flowharness load test: lead journeys need flow tokens: set "
+            "FLOWHARNESS_TOKEN_SECRET (--token-secret) or FLOWHARNESS_FLOW_TOKEN (--flow-token)"
+        )
+
+
+def _task_sets(user_class: type) -> list[Any]:
+    tasks = getattr(user_class, "tasks", [])
+    return list(tasks.keys() if isinstance(tasks, dict) else tasks)
+
+
+@events.quitting.add_listener
+def _enforce_budget(environment: Environment, **_: Any) -> None:
+    if isinstance(environment.runner, WorkerRunner) or environment.parsed_options is None:
+        return
+    try:
+        verdict = judge_environment(environment)
+    except (LoadConfigError, BudgetConfigError) as exc:
+        log.error("budget not checked: %s", exc)
+        environment.process_exit_code = 2
+        return
+    (log.info if verdict.passed else log.error)("%s", verdict.summary())
+    environment.process_exit_code = verdict.exit_code

@@ -1,0 +1,189 @@
+"""Serve the reference endpoint on loopback for a load test: fresh keys, secrets, one process.
+
+    python -m loadtests.serve_target [--port 0] [--slow 4] [--crm-delay 10] [--ready-file F]
+
+Generates an RSA-2048 key pair into ``--workdir`` (a temporary directory by default),
+takes the app and flow-token secrets from ``FLOWHARNESS_APP_SECRET`` /
+``FLOWHARNESS_TOKEN_SECRET`` (or makes random ones), and serves
+``reference_server.create_app`` with uvicorn. ``--ready-file`` receives a JSON object
+with ``url``, ``public_key`` (PEM path) and the secrets, for the load generator.
+
+``--slow S`` answers every POST S seconds late (a deliberately slow endpoint, to see the
+budget fail). ``--crm-delay S`` runs the worker in the app against a local HubSpot
+stand-in that answers after S seconds, to show a slow CRM does not slow the endpoint.
+``--trivial`` serves a responder that answers 200 at once without decrypting: it
+measures the load generator, not an endpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import socket
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from harness.crypto import generate_private_key, private_key_pem, public_key_pem
+
+__all__ = ["bind_loopback", "main", "slowed", "trivial_responder"]
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
+
+
+def slowed(app: ASGIApp, seconds: float) -> ASGIApp:
+    """``app`` with every POST delayed by ``seconds`` (GETs such as /healthz stay quick)."""
+
+    async def wrapper(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope.get("method") == "POST":
+            await asyncio.sleep(seconds)
+        await app(scope, receive, send)
+
+    return wrapper
+
+
+async def trivial_responder(scope: Scope, receive: Any, send: Any) -> None:
+    """200 with an empty body, without reading keys: the cheapest endpoint possible."""
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _sleeping_crm(seconds: float) -> ASGIApp:
+    """A HubSpot stand-in that takes ``seconds`` to answer anything with an empty search."""
+
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await asyncio.sleep(seconds)
+        body = json.dumps({"results": [], "total": 0, "id": "1", "status": "COMPLETE"}).encode()
+        headers = [(b"content-type", b"application/json")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+def bind_loopback(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening socket; port 0 lets the kernel pick a free port (no race with others)."""
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so; without
+    # it, uvicorn's separate header and body writes wait ~40 ms on Nagle and delayed ACKs
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    return sock
+
+
+def _write_keys(workdir: Path) -> tuple[Path, Path]:
+    key = generate_private_key(2048)
+    private, public = workdir / "private.pem", workdir / "public.pem"
+    private.write_bytes(private_key_pem(key))
+    private.chmod(0o600)
+    public.write_bytes(public_key_pem(key))
+    return private, public
+
+
+def _reference_app(private: Path, app_secret: str, token_secret: str, crm_url: str | None) -> Any:
+    from reference_server import Settings, create_app
+
+    extra: dict[str, Any] = {}
+    if crm_url:
+        extra = {
+            "run_worker": True,
+            "crm": "hubspot",
+            "hubspot_base_url": crm_url,
+            "hubspot_token": "loadtest-token",
+            "retry_base_delay_seconds": 0.1,
+        }
+    settings = Settings(
+        private_key_files=[private],
+        app_secrets=[app_secret],
+        flow_token_secrets=[token_secret],
+        log_level="WARNING",
+        **extra,
+    )
+    return create_app(settings)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m loadtests.serve_target", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 (default): a free port")
+    parser.add_argument("--workdir", type=Path, help="where the key pair goes (default: temp)")
+    parser.add_argument("--ready-file", type=Path, help="write url, key path and secrets here")
+    parser.add_argument("--slow", type=float, default=0.0, metavar="S", help="delay POSTs by S s")
+    parser.add_argument(
+        "--crm-delay", type=float, default=None, metavar="S", help="run the worker; CRM takes S s"
+    )
+    parser.add_argument("--trivial", action="store_true", help="answer 200 without decrypting")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.slow < 0 or (args.crm_delay is not None and args.crm_delay < 0):
+        print("--slow and --crm-delay take seconds >= 0", file=sys.stderr)
+        return 2
+    with ExitStack() as stack:
+        workdir = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        workdir.mkdir(parents=True, exist_ok=True)
+        private, public = _write_keys(workdir)
+        app_secret = os.environ.get("FLOWHARNESS_APP_SECRET") or secrets.token_hex(16)
+        token_secret = os.environ.get("FLOWHARNESS_TOKEN_SECRET") or secrets.token_hex(16)
+        crm_url = None
+        if args.crm_delay is not None:
+            from harness.testing import run_server
+
+            crm_url = stack.enter_context(run_server(_sleeping_crm(args.crm_delay)))
+        app: ASGIApp = (
+            trivial_responder
+            if args.trivial
+            else _reference_app(private, app_secret, token_secret, crm_url)
+        )
+        if args.slow:
+            app = slowed(app, args.slow)
+        sock = bind_loopback(args.host, args.port)
+        url = f"http://{args.host}:{sock.getsockname()[1]}"
+        if args.ready_file:
+            ready = {
+                "url": url,
+                "public_key": str(public),
+                "app_secret": app_secret,
+                "token_secret": token_secret,
+            }
+            partial = args.ready_file.with_suffix(".partial")
+            partial.write_text(json.dumps(ready))
+            partial.chmod(0o600)
+            partial.replace(args.ready_file)
+        print(
+            f"serving the {'trivial responder' if args.trivial else 'reference endpoint'} on {url}",
+            flush=True,
+        )
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off" if args.trivial else "on",
+            timeout_graceful_shutdown=2,
+        )
+        uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""Locust users that speak the Flows protocol for real: every request sealed, signed, checked.
+
+:class:`FlowUser` (a ``FastHttpUser``) seals each payload with a fresh AES key and IV,
+signs the exact bytes, posts them, opens the answer and checks it against the
+contract. Each exchange is reported through locust's request event (``catch_response``)
+as type ``FLOWS`` and a name per action and screen (``ping``, ``INIT``,
+``data_exchange:LEAD``); a request over the budget is a failure whatever it answered.
+
+Journeys are task sets: :class:`PingTraffic` (WhatsApp's health checks) and
+:class:`LeadSubmission` (INIT -> LEAD -> CONFIRM -> SUCCESS, with think times).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import gevent
+from locust import FastHttpUser, SequentialTaskSet, TaskSet, task
+from locust.env import Environment
+from locust.exception import StopUser
+
+from harness.crypto import CryptoError
+from loadtests.budget import over_budget_message
+from loadtests.config import LoadConfig
+from loadtests.exchange import AnswerChecker, FlowCodec, load_contract_flow
+from loadtests.people import Person, make_person
+
+__all__ = ["FlowUser", "LeadSubmission", "LoadContext", "PingTraffic", "context_for"]
+
+REQUEST_TYPE = "FLOWS"
+VERSION = "3.0"
+
+
+@dataclass(frozen=True)
+class LoadContext:
+    """Built once per locust process from its options: config, codec, answer checker."""
+
+    config: LoadConfig
+    codec: FlowCodec
+    checker: AnswerChecker
+
+    @classmethod
+    def build(cls, environment: Environment) -> LoadContext:
+        config = LoadConfig.from_options(environment.parsed_options)
+        return cls(
+            config=config,
+            codec=FlowCodec(config.public_key_pem, config.app_secret),
+            checker=AnswerChecker(load_contract_flow(config.flow_json)),
+        )
+
+
+def context_for(environment: Environment) -> LoadContext:
+    """The process's :class:`LoadContext`, built on first use (after the master's options)."""
+    context = getattr(environment, "flowharness_context", None)
+    if context is None:
+        context = LoadContext.build(environment)
+        environment.flowharness_context = context  # type: ignore[attr-defined]
+    return context
+
+
+class FlowUser(FastHttpUser):
+    """The WhatsApp client side of one person; subclasses pick the journeys (``tasks``)."""
+
+    abstract = True
+    network_timeout = 10.0
+    """WhatsApp gives up after 10 s (PROTOCOL.md 6)."""
+    connection_timeout = 5.0
+    max_journeys = 0
+    """Stop the user after this many completed lead journeys (0 = never; 1 when debugging)."""
+
+    def __init__(self, environment: Environment):
+        super().__init__(environment)
+        self.rng = random.Random()
+        self.journeys = 0
+
+    def on_start(self) -> None:
+        self.flow = context_for(self.environment)
+
+    def wait_time(self) -> float:
+        return self.rng.uniform(0.5, 2.0) * self.flow.config.think_scale
+
+    def think(self, low: float, high: float) -> None:
+        """Pause like a person reading or typing, scaled by ``--think-scale``."""
+        seconds = self.rng.uniform(low, high) * self.flow.config.think_scale
+        if seconds > 0:
+            gevent.sleep(seconds)
+
+    def exchange(
+        self,
+        payload: dict[str, Any],
+        *,
+        name: str,
+        expect_screen: str | None = None,
+    ) -> Any | None:
+        """Send one request; the decrypted answer, or None after reporting a failure."""
+        context = self.flow
+        budget = context.config.budget.request_seconds
+        sealed = context.codec.seal(payload)
+        with self.client.post(
+            context.config.endpoint_path,
+            data=sealed.body,
+            headers=sealed.headers,
+            name=name,
+            catch_response=True,
+        ) as response:
+            response.request_meta["request_type"] = REQUEST_TYPE
+            elapsed = (response.request_meta.get("response_time") or 0.0) / 1000.0
+            answer, problem = None, None
+            if not response.status_code:
+                problem = "no HTTP response (connection failed or timed out)"
+            elif response.status_code != 200:
+                problem = f"HTTP {response.status_code}"
+            else:
+                try:
+                    answer = context.codec.open(response.content or b"", sealed.keys)
+                except CryptoError as exc:
+                    problem = f"the answer cannot be decrypted ({type(exc).__name__})"
+            if problem is None:
+                problems = context.checker.problems(
+                    payload["action"],
+                    payload.get("screen"),
+                    answer,
+                    flow_token=payload.get("flow_token"),
+                    expect_screen=expect_screen,
+                )
+                problem = "; ".join(problems) or None
+            if elapsed > budget:
+                problem = over_budget_message(budget)  # counted by the verdict, whatever else
+            if problem is None:
+                response.success()
+                return answer
+            response.failure(problem)
+            return None
+
+    def ping(self) -> bool:
+        return self.exchange({"version": VERSION, "action": "ping"}, name="ping") is not None
+
+
+class PingTraffic(TaskSet):
+    """WhatsApp's health check: one encrypted ping, then back to the user's choice of journey."""
+
+    @task
+    def ping(self) -> None:
+        self.user.ping()
+        self.interrupt(reschedule=False)  # the user's wait_time paces the pings
+
+
+class LeadSubmission(SequentialTaskSet):
+    """One person opens the flow, fills the lead form, confirms it, and the flow closes."""
+
+    user: FlowUser
+
+    def on_start(self) -> None:
+        self.person: Person = make_person(self.user.rng)
+        self.token = self.user.flow.config.tokens.token_for(self.person.whatsapp)
+        self.confirm_data: dict[str, Any] = {}
+
+    def _request(self, action: str, screen: str | None = None, **data: Any) -> dict[str, Any]:
+        payload: dict[str, Any] = {"version": VERSION, "action": action, "flow_token": self.token}
+        if screen is not None:
+            payload["screen"] = screen
+            payload["data"] = data
+        return payload
+
+    def _abandon(self) -> None:
+        self.interrupt(reschedule=False)
+
+    @task
+    def open_flow(self) -> None:
+        self.user.think(1.0, 3.0)  # reads the message, taps the button
+        if self.user.exchange(self._request("INIT"), name="INIT", expect_screen="LEAD") is None:
+            self._abandon()
+
+    @task
+    def submit_form(self) -> None:
+        self.user.think(8.0, 25.0)  # types six fields on a phone
+        answer = self.user.exchange(
+            self._request("data_exchange", "LEAD", **self.person.lead_form()),
+            name="data_exchange:LEAD",
+            expect_screen="CONFIRM",
+        )
+        if answer is None:
+            self._abandon()
+            return
+        self.confirm_data = dict(answer["data"])
+
+    @task
+    def confirm(self) -> None:
+        self.user.think(2.0, 6.0)  # reads the summary
+        fields = ("first_name", "last_name", "email", "company", "phone", "interest", "consent")
+        data = {"confirmed": True, **{f: self.confirm_data.get(f, "") for f in fields}}
+        answer = self.user.exchange(
+            self._request("data_exchange", "CONFIRM", **data),
+            name="data_exchange:CONFIRM",
+            expect_screen="SUCCESS",
+        )
+        if answer is None:
+            self._abandon()
+            return
+        self.user.journeys += 1
+        if self.user.max_journeys and self.user.journeys >= self.user.max_journeys:
+            raise StopUser()
+        self.interrupt(reschedule=False)
