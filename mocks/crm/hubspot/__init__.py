@@ -1,0 +1,121 @@
+"""A mock of HubSpot's CRM v3 contacts API (``https://api.hubapi.com/crm/v3/objects/contacts``).
+
+``create_service()`` builds it on the mock core; ``HubSpotAdmin`` reads the
+contacts it holds through the admin API, in-process or over a server::
+
+    with MockHandle.in_process(create_service()) as hubspot:
+        hubspot.client.post("/crm/v3/objects/contacts", json={"properties": {"email": "a@b.co"}},
+                            headers={"Authorization": f"Bearer {HUBSPOT_TOKEN}"})
+        contact = HubSpotAdmin(hubspot.admin).contact_by("email", "a@b.co")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mocks._core import FaultRule, MockService, RateLimitFault
+from mocks.crm._common import CrmAdmin, answer_unmatched
+from mocks.crm._rules import HUBSPOT_RULES, ValidationRules
+from mocks.crm.hubspot._backend import (
+    DEFAULT_PORTAL_ID,
+    DEFAULT_PROPERTIES,
+    HUBSPOT_TOKEN,
+    Contact,
+    HubSpotBackend,
+)
+from mocks.crm.hubspot._routes import (
+    CONTACTS,
+    hubspot_admin_routes,
+    hubspot_not_found,
+    hubspot_rate_limit_headers,
+    hubspot_routes,
+)
+from mocks.crm.hubspot._search import OPERATORS
+
+__all__ = [
+    "CONTACTS",
+    "DEFAULT_PORTAL_ID",
+    "DEFAULT_PROPERTIES",
+    "HUBSPOT_TOKEN",
+    "OPERATORS",
+    "Contact",
+    "HubSpotAdmin",
+    "HubSpotBackend",
+    "HubSpotContact",
+    "create_service",
+]
+
+
+def create_service(
+    *,
+    tokens: Iterable[str] | None = None,
+    portal_id: int = DEFAULT_PORTAL_ID,
+    app_url: str = "https://app.hubspot.com",
+    rules: ValidationRules = HUBSPOT_RULES,
+    seed: int | None = None,
+) -> MockService[HubSpotBackend]:
+    """The HubSpot mock. ``tokens=None`` accepts any ``Bearer pat-...`` token;
+    ``rules`` are restored on every reset (add a unique property with
+    ``HUBSPOT_RULES.updated({"unique": ["email", "whatsapp_phone"]})``)."""
+    backend = HubSpotBackend(
+        tokens=tokens, portal_id=portal_id, app_url=app_url, rules=rules, seed=seed
+    )
+    service = MockService(
+        "hubspot",
+        backend,
+        hubspot_routes,
+        admin_routes=hubspot_admin_routes,
+        rate_limit_headers=hubspot_rate_limit_headers(backend),
+    )
+    return answer_unmatched(service, hubspot_not_found)
+
+
+class HubSpotContact(BaseModel):
+    """A contact as the admin API shows it, with its record ``url`` in the HubSpot app."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    properties: dict[str, str | None]
+    created_at: datetime = Field(alias="createdAt")
+    updated_at: datetime = Field(alias="updatedAt")
+    archived: bool
+    url: str
+
+
+class HubSpotAdmin(CrmAdmin):
+    """Typed access to the HubSpot mock's admin routes, over any :class:`AdminClient`."""
+
+    def contacts(self) -> list[HubSpotContact]:
+        """Every contact, archived ones included, oldest first."""
+        payload = self.admin.get("contacts")
+        return [HubSpotContact.model_validate(c) for c in payload["contacts"]]
+
+    def contact(self, contact_id: str) -> HubSpotContact:
+        return HubSpotContact.model_validate(self.admin.get(f"contacts/{contact_id}"))
+
+    def contact_by(self, prop: str, value: str) -> HubSpotContact | None:
+        """The live contact whose ``prop`` is ``value`` (emails case-insensitively)."""
+        found = self.admin.get("contacts", property=prop, value=value)["contacts"]
+        return HubSpotContact.model_validate(found[0]) if found else None
+
+    def record_url(self, contact_id: str) -> str:
+        """``https://app.hubspot.com/contacts/{portalId}/record/0-1/{id}``."""
+        return self.contact(contact_id).url
+
+    def rate_limit(
+        self, *, times: int | None = 1, retry_after: int = 1, policy: str = "SECONDLY"
+    ) -> FaultRule:
+        """Answer the next ``times`` API calls 429 with HubSpot's body and quota headers."""
+        body = {
+            "status": "error",
+            "message": f"You have reached your {policy.lower()} limit.",
+            "errorType": "RATE_LIMIT",
+            "correlationId": "00000000-0000-4000-8000-000000000429",
+            "policyName": policy,
+        }
+        fault = RateLimitFault(retry_after=retry_after, status=429, body=body)
+        return self.admin.add_fault(fault, path="/crm/*", times=times)
