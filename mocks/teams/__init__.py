@@ -1,0 +1,56 @@
+"""A mock of Microsoft Teams incoming webhooks and Workflows (Power Automate) triggers.
+
+``create_service()`` builds it on the mock core; ``TeamsAdmin`` reads what was
+posted to the channel through the admin API, in-process or over a server::
+
+    with MockHandle.in_process(create_service()) as teams:
+        teams.client.post("/webhookb2/g@t/IncomingWebhook/c/o", json={"text": "New lead"})
+        assert TeamsAdmin(teams.admin).messages()[0].text == "New lead"
+"""
+
+from __future__ import annotations
+
+from mocks._core import AdminClient, MockService
+from mocks.teams._backend import Connector, TeamsBackend, TeamsMessage
+from mocks.teams._cards import ADAPTIVE_CARD, BAD_PAYLOAD, CardKind, parse_card
+from mocks.teams._routes import MAX_MESSAGE_BYTES, teams_admin_routes, teams_routes
+from mocks.teams.exceptions import TeamsWebhookError
+
+__all__ = [
+    "ADAPTIVE_CARD",
+    "BAD_PAYLOAD",
+    "MAX_MESSAGE_BYTES",
+    "CardKind",
+    "Connector",
+    "TeamsAdmin",
+    "TeamsBackend",
+    "TeamsMessage",
+    "TeamsWebhookError",
+    "create_service",
+    "parse_card",
+]
+
+
+def create_service(*, seed: int | None = None) -> MockService[TeamsBackend]:
+    """The Teams mock: every webhook and workflow URL is accepted (see ``mocks/README.md``)."""
+    return MockService(
+        "teams",
+        TeamsBackend(seed=seed),
+        teams_routes,
+        admin_routes=teams_admin_routes,
+        base_url="http://webhook.office.mock",
+    )
+
+
+class TeamsAdmin:
+    """Typed access to the Teams mock's own admin routes, over any :class:`AdminClient`."""
+
+    def __init__(self, admin: AdminClient) -> None:
+        self.admin = admin
+
+    def messages(
+        self, *, connector: Connector | None = None, webhook: str | None = None
+    ) -> list[TeamsMessage]:
+        params = {k: v for k, v in (("connector", connector), ("webhook", webhook)) if v}
+        payload = self.admin.get("messages", **params)
+        return [TeamsMessage.model_validate(item) for item in payload["messages"]]
