@@ -96,9 +96,14 @@ class MockService(Generic[BackendT]):
         self._resources: list[Any] = []
 
     def _build_fastapi(self, admin_routes: RouterFactory[BackendT] | None) -> FastAPI:
-        # No docs routes: every non-admin route of the app is a service route.
-        app = FastAPI(title=f"{self.name} mock", docs_url=None, redoc_url=None, openapi_url=None)
-        app.include_router(self.router)
+        # The OpenAPI page lives under /__admin so every other path stays a service route;
+        # admin routes go first so a service's path parameters never shadow them.
+        app = FastAPI(
+            title=f"{self.name} mock",
+            docs_url=f"{ADMIN_PREFIX}/docs",
+            redoc_url=None,
+            openapi_url=f"{ADMIN_PREFIX}/openapi.json",
+        )
         core_admin = build_admin_router(
             name=self.name,
             backend=self.backend,
@@ -109,6 +114,7 @@ class MockService(Generic[BackendT]):
         app.include_router(core_admin, prefix=ADMIN_PREFIX)
         if admin_routes is not None:
             app.include_router(admin_routes(self.backend), prefix=ADMIN_PREFIX)
+        app.include_router(self.router)
         app.router.default = self._unmatched
         app.router.redirect_slashes = False  # a real service answers 404, not a redirect
         return app
