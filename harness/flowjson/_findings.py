@@ -64,6 +64,15 @@ RULES: dict[str, str] = {
     "missing-flow-token": "a SUCCESS answer lacks extension_message_response.params.flow_token",
     "flow-token-mismatch": "a SUCCESS answer carries another flow token than the request",
     "invalid-error-message": "data.error_message is not a string",
+    # what a journey saw on the wire (harness.walker): WhatsApp's error types, kebab-cased
+    "response-decryption-error": "the answer could not be decrypted",
+    "unexpected-http-status-code": "the endpoint answered a status WhatsApp does not understand",
+    "timeout-error": "the endpoint did not answer within the client's timeout",
+    "no-http-response-error": "the endpoint could not be reached",
+    "business-decryption-error": "the endpoint could not decrypt the request (421 twice)",
+    "flow-token-invalid": "the endpoint answered 427: the flow token is no longer valid",
+    "signature-rejected": "the endpoint answered 432 to a correctly signed request",
+    "over-budget": "an answer took longer than the response-time budget",
 }
 
 

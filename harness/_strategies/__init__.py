@@ -1,0 +1,1 @@
+"""Private: the hypothesis strategies behind :mod:`harness.strategies`."""

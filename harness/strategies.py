@@ -1,0 +1,22 @@
+"""Hypothesis strategies for WhatsApp Flows: input values, form submissions, journeys.
+
+from hypothesis import given, settings
+from harness.strategies import journeys
+from harness.walker import walk
+
+@given(chooser=journeys(flow))
+def test_any_journey_completes(chooser):
+    assert walk(flow, client, chooser=chooser).completed
+"""
+
+from harness._strategies._chooser import DrawChooser, HypothesisChooser
+from harness._strategies._journeys import journeys
+from harness._strategies._values import component_values, form_submissions
+
+__all__ = [
+    "DrawChooser",
+    "HypothesisChooser",
+    "component_values",
+    "form_submissions",
+    "journeys",
+]
