@@ -161,6 +161,9 @@ class FlowEndpoint:
             return "error_notification", {"data": {"acknowledged": True}}
         if data is not None and not isinstance(data, dict):
             raise _Answer(400, {"error_msg": "data must be a JSON object"})
+        if data is not None and _deeper_than(data, MAX_DATA_DEPTH):
+            # no Flow nests payloads this deep; refusing here keeps recursion out of the rest
+            raise _Answer(400, {"error_msg": f"data is nested deeper than {MAX_DATA_DEPTH} levels"})
         try:
             claims = self.tokens.verify(payload.get("flow_token"))
         except FlowTokenError as exc:
@@ -201,3 +204,18 @@ class FlowEndpoint:
             )
         text = payload if isinstance(payload, str) else str(payload.get("error_msg", ""))
         return Response(text, status, media_type="text/plain")
+
+
+MAX_DATA_DEPTH = 32
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON ``value`` nests containers more than ``limit`` levels (iteratively)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False

@@ -92,6 +92,8 @@ class FlowTokens:
         """The token's claims; :class:`FlowTokenError` if it is missing, forged or expired."""
         if not token:
             raise FlowTokenError("the request has no flow_token; open the flow again")
+        if not isinstance(token, str):
+            raise FlowTokenError("this flow link is not valid; ask us for a new one")
         body, dot, signature = token.partition(".")
         if not dot or not token.isascii():
             raise FlowTokenError("this flow link is not valid; ask us for a new one")

@@ -214,3 +214,20 @@ async def test_expired_token_is_427(client):
     result = await client.init(expired)
     assert result.status == 427
     assert "expired" in result.error_msg
+
+
+@pytest.mark.parametrize("flow_token", [True, 12345, ["a.b"], {"t": "a.b"}])
+async def test_a_flow_token_that_is_not_a_string_is_427(client, flow_token):
+    result = await client.send({"version": "3.0", "action": "INIT", "flow_token": flow_token})
+    assert result.status == 427
+    assert "not valid" in result.error_msg
+
+
+async def test_data_nested_absurdly_deep_is_a_clear_400(client, token):
+    data: dict = {"leaf": "x"}
+    for _ in range(900):
+        data = {"next": data}
+    payload = {"version": "3.0", "action": "data_exchange", "screen": "LEAD", "data": data}
+    result = await client.send({**payload, "flow_token": token})
+    assert result.status == 400
+    assert "nested deeper" in decrypted_body(result)["error_msg"]
