@@ -1,0 +1,155 @@
+"""``flowharness check``: the conformance suite (and optional fuzzing) against an endpoint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from harness.cli._options import (
+    client_options,
+    flow_token_option,
+    require_app_secret,
+    require_public_key,
+)
+from harness.client import ClientError
+
+
+def _list_checks(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from harness.conformance import CHECKS
+
+    for spec in CHECKS:
+        click.echo(f"{spec.id:30} {spec.title} (PROTOCOL.md section {spec.section})")
+    ctx.exit(0)
+
+
+@click.command()
+@click.argument("url")
+@client_options
+@flow_token_option
+@click.option(
+    "--token-command",
+    metavar="CMD",
+    help="A command printing a valid flow token on its last line (run without a shell), "
+    "e.g. 'flowharness token issue --phone +14155552671'.",
+)
+@click.option(
+    "--sample-request",
+    metavar="FILE|JSON",
+    help="A decrypted request that does real work (e.g. a data_exchange that saves a lead), "
+    "replayed by the idempotency check and timed. Default: an INIT with the token, or a ping.",
+)
+@click.option(
+    "--only", multiple=True, metavar="ID", help="Run only this check (or prefix like 'decrypt.')."
+)
+@click.option("--skip", multiple=True, metavar="ID", help="Leave this check (or prefix) out.")
+@click.option(
+    "--fuzz",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="Also send N hypothesis-generated hostile requests and report 5xx, hangs, dropped "
+    "connections and leaked stack traces.",
+)
+@click.option(
+    "--fuzz-out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("fuzz-findings"),
+    show_default=True,
+    help="Where minimal reproducers (.json and .sh) of fuzzing findings are written.",
+)
+@click.option("--fuzz-seed", type=int, default=None, help="Seed for a repeatable fuzzing run.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--list",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_list_checks,
+    help="List the checks and exit.",
+)
+def check(
+    url: str,
+    public_key: Path | None,
+    app_secret: str | None,
+    budget: float,
+    timeout: float,
+    flow_token: str | None,
+    token_command: str | None,
+    sample_request: str | None,
+    only: tuple[str, ...],
+    skip: tuple[str, ...],
+    fuzz: int,
+    fuzz_out: Path,
+    fuzz_seed: int | None,
+    as_json: bool,
+) -> None:
+    """Check that the endpoint at URL keeps the Flows protocol's promises.
+
+    Each check is graded pass, warn, fail or skip, with a hint to fix it. Exits 0 only
+    when nothing fails (warnings allowed) and fuzzing, if asked for, finds nothing.
+    """
+    from harness.conformance import (
+        ConformanceError,
+        check_endpoint,
+        command_token_source,
+    )
+    from harness.conformance._render import report_renderable
+
+    if flow_token and token_command:
+        raise click.UsageError("give --flow-token or --token-command, not both")
+    key = require_public_key(public_key)
+    secret = require_app_secret(app_secret)
+    console = Console(stderr=True)
+    try:
+        source = command_token_source(token_command) if token_command else flow_token
+        with console.status("Checking the endpoint..."):
+            report = check_endpoint(
+                url,
+                public_key=key,
+                app_secret=secret,
+                flow_token=source,
+                sample_request=_load_request(sample_request) if sample_request else None,
+                only=only or None,
+                skip=skip or None,
+                budget=budget,
+                timeout=timeout,
+                fuzz=fuzz,
+                fuzz_out=fuzz_out,
+                fuzz_seed=fuzz_seed,
+            )
+    except (ConformanceError, ClientError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(report.to_json())
+    else:
+        Console(highlight=False).print(report_renderable(report))
+    raise SystemExit(0 if report.ok else 1)
+
+
+def _load_request(value: str) -> dict[str, Any]:
+    """--sample-request: a JSON file if one exists at that path, else JSON text."""
+    path = Path(value)
+    text = value
+    if not value.lstrip().startswith("{") and path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.BadParameter(
+                f"cannot read {value}: {exc}", param_hint="--sample-request"
+            ) from exc
+    try:
+        request = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(
+            f"not JSON (nor a readable JSON file): {exc}", param_hint="--sample-request"
+        ) from exc
+    if not isinstance(request, dict):
+        raise click.BadParameter("must be a JSON object", param_hint="--sample-request")
+    return request

@@ -1,0 +1,83 @@
+"""The readable report: a rich table of checks, then the fuzzing findings and a summary."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from harness.conformance._report import ConformanceReport, Grade
+
+if TYPE_CHECKING:
+    from harness.conformance._fuzz import FuzzReport
+
+GRADE_STYLES = {
+    Grade.PASS: "bold green",
+    Grade.WARN: "bold yellow",
+    Grade.FAIL: "bold red",
+    Grade.SKIP: "dim",
+}
+
+
+def checks_table(report: ConformanceReport) -> Table:
+    table = Table(title=f"Conformance of {report.endpoint}", show_lines=True, expand=True)
+    table.add_column("check", no_wrap=True)
+    table.add_column("grade", no_wrap=True)
+    table.add_column("detail", ratio=3)
+    table.add_column("hint", ratio=2)
+    for result in report.results:
+        table.add_row(
+            Text(result.id),
+            Text(str(result.grade).upper(), style=GRADE_STYLES[result.grade]),
+            Text(result.detail),
+            Text(result.hint or "", style="italic"),
+        )
+    return table
+
+
+def fuzz_table(fuzz: FuzzReport) -> RenderableType:
+    summary = Text(
+        f"Fuzzing: {fuzz.requests_sent} hostile requests in {fuzz.elapsed:.1f} s, "
+        f"{len(fuzz.findings)} finding(s).",
+        style="bold red" if fuzz.findings else "green",
+    )
+    if not fuzz.findings:
+        return summary
+    table = Table(show_lines=True, expand=True)
+    table.add_column("finding", no_wrap=True)
+    table.add_column("detail", ratio=3)
+    table.add_column("reproducer", ratio=2)
+    for finding in fuzz.findings:
+        files = "\n".join(str(p) for p in finding.files) or "(not saved)"
+        table.add_row(
+            Text(finding.kind, style="bold red"),
+            Text(f"{finding.detail}\nrequest: {finding.request.description}"),
+            Text(files),
+        )
+    return Group(summary, table)
+
+
+def summary_line(report: ConformanceReport) -> Text:
+    counts = report.counts()
+    parts = ", ".join(f"{counts[str(g)]} {g}" for g in Grade)
+    verdict = "CONFORMS" if report.ok else "DOES NOT CONFORM"
+    style = "bold green" if report.ok else "bold red"
+    return Text(f"{verdict}: {parts} ({report.elapsed:.1f} s)", style=style)
+
+
+def report_renderable(report: ConformanceReport) -> RenderableType:
+    parts: list[RenderableType] = [checks_table(report)]
+    if report.fuzz is not None:
+        parts.append(fuzz_table(report.fuzz))
+    parts.append(summary_line(report))
+    return Group(*parts)
+
+
+def render_text(report: ConformanceReport, *, width: int = 120) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, no_color=True, highlight=False, soft_wrap=False)
+    console.print(report_renderable(report))
+    return buffer.getvalue()
