@@ -79,4 +79,5 @@ class NotificationJobs:
                         "text": fields.get("text", ""),
                     },
                 )
-        return {c: "sent" for c in channels if c in already} | fates
+        skipped: dict[str, Status] = {c: "sent" for c in channels if c in already}
+        return skipped | fates
