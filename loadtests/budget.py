@@ -11,8 +11,10 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 __all__ = [
+    "BUDGET_OPTIONS",
     "OVER_BUDGET_MARKER",
     "Budget",
     "BudgetConfigError",
@@ -21,6 +23,15 @@ __all__ = [
     "judge",
     "over_budget_message",
 ]
+
+BUDGET_OPTIONS: dict[str, tuple[str, str]] = {
+    "request_budget": ("request_seconds", "FLOWHARNESS_REQUEST_BUDGET"),
+    "max_failure_ratio": ("max_failure_ratio", "FLOWHARNESS_MAX_FAILURE_RATIO"),
+    "max_p90": ("p90_seconds", "FLOWHARNESS_MAX_P90"),
+    "max_p95": ("p95_seconds", "FLOWHARNESS_MAX_P95"),
+    "max_p99": ("p99_seconds", "FLOWHARNESS_MAX_P99"),
+}
+"""The one place budget settings are named: option -> (:class:`Budget` field, variable)."""
 
 OVER_BUDGET_MARKER = "over the request budget"
 """Every over-budget failure's message contains this, so the CSV checker can count them."""
@@ -54,26 +65,26 @@ class Budget:
             )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Budget:
-        """Limits from ``FLOWHARNESS_REQUEST_BUDGET``, ``FLOWHARNESS_MAX_FAILURE_RATIO``,
-        ``FLOWHARNESS_MAX_P90`` / ``_P95`` / ``_P99`` (seconds); unset ones keep the default."""
+    def from_options(
+        cls, options: Any | None = None, environ: Mapping[str, str] | None = None
+    ) -> Budget:
+        """Limits from the options (``--request-budget``, ``--max-failure-ratio``,
+        ``--max-p90`` / ``--max-p95`` / ``--max-p99``: any object with those attributes,
+        e.g. locust's ``parsed_options`` or an ``argparse.Namespace``), else from their
+        ``FLOWHARNESS_*`` variables (:data:`BUDGET_OPTIONS`); unset ones keep the default."""
         environ = os.environ if environ is None else environ
-        names = {
-            "request_seconds": "FLOWHARNESS_REQUEST_BUDGET",
-            "max_failure_ratio": "FLOWHARNESS_MAX_FAILURE_RATIO",
-            "p90_seconds": "FLOWHARNESS_MAX_P90",
-            "p95_seconds": "FLOWHARNESS_MAX_P95",
-            "p99_seconds": "FLOWHARNESS_MAX_P99",
-        }
         values: dict[str, float] = {}
-        for attribute, variable in names.items():
-            text = environ.get(variable, "").strip()
+        for option, (attribute, variable) in BUDGET_OPTIONS.items():
+            given = getattr(options, option, None) if options is not None else None
+            text = str(given if given not in (None, "") else environ.get(variable, "")).strip()
             if not text:
                 continue
             try:
                 values[attribute] = float(text)
             except ValueError as exc:
-                raise BudgetConfigError(f"{variable} must be a number, not {text!r}") from exc
+                raise BudgetConfigError(
+                    f"--{option.replace('_', '-')} ({variable}) must be a number, not {text!r}"
+                ) from exc
         return cls(**values)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from loadtests.budget import Budget
+from loadtests.budget import BUDGET_OPTIONS, Budget, BudgetConfigError
 
 __all__ = [
     "DEFAULT_FLOW_JSON",
@@ -39,11 +39,7 @@ ENVIRONMENT_VARIABLES = {
     "flow_json": "FLOWHARNESS_FLOW_JSON",
     "endpoint_path": "FLOWHARNESS_ENDPOINT_PATH",
     "think_scale": "FLOWHARNESS_THINK_SCALE",
-    "request_budget": "FLOWHARNESS_REQUEST_BUDGET",
-    "max_failure_ratio": "FLOWHARNESS_MAX_FAILURE_RATIO",
-    "max_p90": "FLOWHARNESS_MAX_P90",
-    "max_p95": "FLOWHARNESS_MAX_P95",
-    "max_p99": "FLOWHARNESS_MAX_P99",
+    **{option: variable for option, (_, variable) in BUDGET_OPTIONS.items()},
 }
 """Option name (``--public-key`` is ``public_key``) -> the variable it falls back to."""
 
@@ -125,6 +121,10 @@ class LoadConfig:
         think = lookup.number("think_scale", 1.0)
         if think < 0:
             raise LoadConfigError(f"--think-scale must be >= 0 (0 = no think time), not {think}")
+        try:
+            budget = Budget.from_options(options, environ)
+        except BudgetConfigError as exc:
+            raise LoadConfigError(str(exc)) from exc
         return cls(
             public_key_pem=pem,
             app_secret=secret,
@@ -136,22 +136,7 @@ class LoadConfig:
             flow_json=Path(flow_json) if flow_json.lower() != "none" else None,
             endpoint_path=path if path.startswith("/") else f"/{path}",
             think_scale=think,
-            budget=cls.budget_from_options(options, environ),
-        )
-
-    @staticmethod
-    def budget_from_options(
-        options: Any | None = None, environ: Mapping[str, str] | None = None
-    ) -> Budget:
-        """Only the budget (a master needs no keys to judge a run)."""
-        lookup = _Lookup(options, os.environ if environ is None else environ)
-        defaults = Budget()
-        return Budget(
-            request_seconds=lookup.number("request_budget", defaults.request_seconds),
-            max_failure_ratio=lookup.number("max_failure_ratio", defaults.max_failure_ratio),
-            p90_seconds=lookup.number("max_p90", defaults.p90_seconds),
-            p95_seconds=lookup.number("max_p95", defaults.p95_seconds),
-            p99_seconds=lookup.number("max_p99", defaults.p99_seconds),
+            budget=budget,
         )
 
 

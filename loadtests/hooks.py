@@ -17,9 +17,17 @@ from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
-from loadtests.budget import OVER_BUDGET_MARKER, BudgetConfigError, Figures, Verdict, judge
-from loadtests.config import ENVIRONMENT_VARIABLES, LoadConfig, LoadConfigError
+from loadtests.budget import (
+    OVER_BUDGET_MARKER,
+    Budget,
+    BudgetConfigError,
+    Figures,
+    Verdict,
+    judge,
+)
+from loadtests.config import ENVIRONMENT_VARIABLES, LoadConfigError
 from loadtests.users import LeadSubmission, LoadContext
+from loadtests.walking import WalkerUser
 
 __all__ = ["figures_from_stats", "judge_environment"]
 
@@ -77,7 +85,7 @@ def figures_from_stats(environment: Environment) -> Figures:
 
 
 def judge_environment(environment: Environment) -> Verdict:
-    budget = LoadConfig.budget_from_options(environment.parsed_options)
+    budget = Budget.from_options(environment.parsed_options)
     return judge(figures_from_stats(environment), budget)
 
 
@@ -92,10 +100,26 @@ def _check_config(environment: Environment, **_: Any) -> None:
     journeys = any(
         LeadSubmission in _task_sets(user_class) for user_class in environment.user_classes
     )
+    walkers = any(issubclass(user_class, WalkerUser) for user_class in environment.user_classes)
+    if walkers:
+        _check_walker_flow(context)
     if journeys and not context.config.tokens.available:
         sys.exit(
             "flowharness load test: lead journeys need flow tokens: set "
             "FLOWHARNESS_TOKEN_SECRET (--token-secret) or FLOWHARNESS_FLOW_TOKEN (--flow-token)"
+        )
+
+
+def _check_walker_flow(context: LoadContext) -> None:
+    if context.contract is None:
+        sys.exit(
+            "flowharness load test: walker journeys need a flow: set FLOWHARNESS_FLOW_JSON "
+            "(--flow-json) to the Flow JSON file, not 'none'"
+        )
+    if context.contract.data_api_version is None:
+        sys.exit(
+            f"flowharness load test: {context.config.flow_json} has no data_api_version, so "
+            "its journeys never call an endpoint: pick a flow that does"
         )
 
 

@@ -1,6 +1,7 @@
 """Serve the reference endpoint on loopback for a load test: fresh keys, secrets, one process.
 
     python -m loadtests.serve_target [--port 0] [--slow 4] [--crm-delay 10] [--ready-file F]
+    python -m loadtests.serve_target --stub FLOW.json [--ready-file F]
 
 Generates an RSA-2048 key pair into ``--workdir`` (a temporary directory by default),
 takes the app and flow-token secrets from ``FLOWHARNESS_APP_SECRET`` /
@@ -11,6 +12,8 @@ with ``url``, ``public_key`` (PEM path) and the secrets, for the load generator.
 ``--slow S`` answers every POST S seconds late (a deliberately slow endpoint, to see the
 budget fail). ``--crm-delay S`` runs the worker in the app against a local HubSpot
 stand-in that answers after S seconds, to show a slow CRM does not slow the endpoint.
+``--stub FLOW.json`` serves ``harness.stub.create_stub_app`` for that flow instead: every
+request of the flow answered validly, for walker journeys before an endpoint exists.
 ``--trivial`` serves a responder that answers 200 at once without decrypting: it
 measures the load generator, not an endpoint.
 """
@@ -118,6 +121,12 @@ def _reference_app(private: Path, app_secret: str, token_secret: str, crm_url: s
     return create_app(settings)
 
 
+def _stub_app(flow_json: Path, private: Path, app_secret: str) -> Any:
+    from harness.stub import create_stub_app
+
+    return create_stub_app(flow_json, private.read_bytes(), app_secret)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m loadtests.serve_target", description=__doc__.split("\n\n")[0]
@@ -131,6 +140,9 @@ def _parser() -> argparse.ArgumentParser:
         "--crm-delay", type=float, default=None, metavar="S", help="run the worker; CRM takes S s"
     )
     parser.add_argument("--trivial", action="store_true", help="answer 200 without decrypting")
+    parser.add_argument(
+        "--stub", type=Path, metavar="FLOW.json", help="serve a stub endpoint for this Flow JSON"
+    )
     return parser
 
 
@@ -138,6 +150,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.slow < 0 or (args.crm_delay is not None and args.crm_delay < 0):
         print("--slow and --crm-delay take seconds >= 0", file=sys.stderr)
+        return 2
+    if args.stub is not None and (args.trivial or args.crm_delay is not None):
+        print("--stub serves the stub alone: drop --trivial and --crm-delay", file=sys.stderr)
+        return 2
+    if args.stub is not None and not args.stub.is_file():
+        print(f"--stub {args.stub}: no such Flow JSON file", file=sys.stderr)
         return 2
     with ExitStack() as stack:
         workdir = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
@@ -150,11 +168,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from harness.testing import run_server
 
             crm_url = stack.enter_context(run_server(_sleeping_crm(args.crm_delay)))
-        app: ASGIApp = (
-            trivial_responder
-            if args.trivial
-            else _reference_app(private, app_secret, token_secret, crm_url)
-        )
+        app: ASGIApp
+        if args.trivial:
+            app = trivial_responder
+        elif args.stub is not None:
+            app = _stub_app(args.stub, private, app_secret)
+        else:
+            app = _reference_app(private, app_secret, token_secret, crm_url)
         if args.slow:
             app = slowed(app, args.slow)
         sock = bind_loopback(args.host, args.port)
@@ -170,10 +190,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             partial.write_text(json.dumps(ready))
             partial.chmod(0o600)
             partial.replace(args.ready_file)
-        print(
-            f"serving the {'trivial responder' if args.trivial else 'reference endpoint'} on {url}",
-            flush=True,
+        what = (
+            "trivial responder"
+            if args.trivial
+            else f"stub for {args.stub}"
+            if args.stub is not None
+            else "reference endpoint"
         )
+        print(f"serving the {what} on {url}", flush=True)
         config = uvicorn.Config(
             app,
             log_level="warning",

@@ -22,6 +22,7 @@ from locust.env import Environment
 from locust.exception import StopUser
 
 from harness.crypto import CryptoError
+from harness.flowjson import Flow
 from loadtests.budget import over_budget_message
 from loadtests.config import LoadConfig
 from loadtests.exchange import AnswerChecker, FlowCodec, load_contract_flow
@@ -35,19 +36,23 @@ VERSION = "3.0"
 
 @dataclass(frozen=True)
 class LoadContext:
-    """Built once per locust process from its options: config, codec, answer checker."""
+    """Built once per locust process from its options: config, codec, contract, checker."""
 
     config: LoadConfig
     codec: FlowCodec
+    contract: Flow | None
+    """The Flow JSON of ``--flow-json`` (None: ``none``, answers get shape checks only)."""
     checker: AnswerChecker
 
     @classmethod
     def build(cls, environment: Environment) -> LoadContext:
         config = LoadConfig.from_options(environment.parsed_options)
+        contract = load_contract_flow(config.flow_json)
         return cls(
             config=config,
             codec=FlowCodec(config.public_key_pem, config.app_secret),
-            checker=AnswerChecker(load_contract_flow(config.flow_json)),
+            contract=contract,
+            checker=AnswerChecker(contract),
         )
 
 

@@ -99,18 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        defaults = Budget.from_env()
-        budget = Budget(
-            request_seconds=args.request_budget or defaults.request_seconds,
-            max_failure_ratio=(
-                defaults.max_failure_ratio
-                if args.max_failure_ratio is None
-                else args.max_failure_ratio
-            ),
-            p90_seconds=args.max_p90 or defaults.p90_seconds,
-            p95_seconds=args.max_p95 or defaults.p95_seconds,
-            p99_seconds=args.max_p99 or defaults.p99_seconds,
-        )
+        budget = Budget.from_options(args)  # an option not given falls back to its variable
         figures = figures_from_csv(args.csv)
     except (CsvFormatError, BudgetConfigError) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)

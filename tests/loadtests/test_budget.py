@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+from argparse import Namespace
 
 import pytest
 
 from loadtests.budget import (
+    BUDGET_OPTIONS,
     OVER_BUDGET_MARKER,
     Budget,
     BudgetConfigError,
@@ -12,6 +15,7 @@ from loadtests.budget import (
     judge,
     over_budget_message,
 )
+from loadtests.config import ENVIRONMENT_VARIABLES
 
 HEALTHY = Figures(
     requests=1000,
@@ -90,11 +94,24 @@ def test_nonsense_limits_are_refused(kwargs: dict[str, float]) -> None:
         Budget(**kwargs)
 
 
-def test_limits_come_from_the_environment() -> None:
-    budget = Budget.from_env({"FLOWHARNESS_MAX_P90": "0.5", "FLOWHARNESS_REQUEST_BUDGET": " "})
-    assert budget == Budget(p90_seconds=0.5)
-    with pytest.raises(BudgetConfigError, match="FLOWHARNESS_MAX_P95 must be a number"):
-        Budget.from_env({"FLOWHARNESS_MAX_P95": "fast"})
+def test_limits_come_from_options_else_the_environment() -> None:
+    environ = {"FLOWHARNESS_MAX_P90": "0.5", "FLOWHARNESS_REQUEST_BUDGET": " "}
+    assert Budget.from_options(None, environ) == Budget(p90_seconds=0.5)
+    options = Namespace(max_p90=None, max_p99="2.5", max_failure_ratio=0.0)
+    assert Budget.from_options(options, environ) == Budget(
+        p90_seconds=0.5, p99_seconds=2.5, max_failure_ratio=0.0
+    )
+    assert Budget.from_options(None, {}) == Budget()
+    with pytest.raises(BudgetConfigError, match=re.escape("--max-p95 (FLOWHARNESS_MAX_P95)")):
+        Budget.from_options(None, {"FLOWHARNESS_MAX_P95": "fast"})
+
+
+def test_every_budget_option_is_a_locust_option_with_its_variable() -> None:
+    assert {field for field, _ in BUDGET_OPTIONS.values()} == {
+        f.name for f in dataclasses.fields(Budget)
+    }
+    for option, (_, variable) in BUDGET_OPTIONS.items():
+        assert ENVIRONMENT_VARIABLES[option] == variable
 
 
 def test_over_budget_messages_are_stable_and_marked() -> None:
