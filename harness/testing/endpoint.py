@@ -10,6 +10,7 @@ plaintext or garbage answer, or an answer sealed with the wrong IV; ``delay`` sl
 from __future__ import annotations
 
 import inspect
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -77,6 +78,9 @@ def default_handler(payload: dict[str, Any]) -> dict[str, Any]:
     return {"screen": screen, "data": {"received": payload}}
 
 
+RECEIVED_LIMIT = 1000
+
+
 @dataclass
 class FakeEndpoint:
     """An ASGI app: pass it to :class:`~harness.client.FlowClient` or serve it with uvicorn."""
@@ -88,7 +92,8 @@ class FakeEndpoint:
     delay: float = 0.0
     handler: Handler = default_handler
     path: str = "/"
-    received: list[ReceivedRequest] = field(default_factory=list)
+    # bounded so a long load run against a stub does not grow without end
+    received: deque[ReceivedRequest] = field(default_factory=lambda: deque(maxlen=RECEIVED_LIMIT))
     _faults: list[_Injected] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:

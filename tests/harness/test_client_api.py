@@ -57,7 +57,7 @@ def test_missing_public_key_is_a_clear_error(endpoint: FakeEndpoint, app_secret:
         pytest.raises(MissingPublicKeyError, match="public_key="),
     ):
         client.ping()
-    assert endpoint.received == []  # nothing went out
+    assert list(endpoint.received) == []  # nothing went out
 
 
 def test_missing_app_secret_is_a_clear_error(endpoint: FakeEndpoint, public_pem: bytes) -> None:
@@ -140,7 +140,7 @@ def test_bad_request_arguments(
         pytest.raises(InvalidRequestError),
     ):
         call(client)  # type: ignore[operator]
-    assert endpoint.received == []
+    assert list(endpoint.received) == []
 
 
 def test_every_client_error_is_a_client_error() -> None:
