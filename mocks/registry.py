@@ -108,14 +108,16 @@ MOCKS: Mapping[str, MockSpec] = MappingProxyType(
                 "hubspot",
                 "mocks.crm.hubspot:create_service",
                 8105,
-                routes="POST /crm/v3/objects/contacts (Bearer token)",
+                routes="POST /crm/v3/objects/contacts, /files/v3/files, /crm/v3/objects/notes "
+                "(Bearer token)",
                 credentials={"access_token": "mocks.crm.hubspot:HUBSPOT_TOKEN"},
             ),
             MockSpec(
                 "salesforce",
                 "mocks.crm.salesforce:create_service",
                 8106,
-                routes="POST /services/oauth2/token, then /services/data/{version}/sobjects/Lead",
+                routes="POST /services/oauth2/token, then /services/data/{version}/sobjects/Lead "
+                "and .../sobjects/ContentVersion",
                 credentials={
                     "client_id": "mocks.crm.salesforce:SF_CLIENT_ID",
                     "client_secret": "mocks.crm.salesforce:SF_CLIENT_SECRET",

@@ -27,10 +27,26 @@ from mocks._core._faults import (
 from mocks._core._handle import MockHandle, MockMode
 from mocks._core._ids import IdGenerator, salesforce_checksum
 from mocks._core._journal import Journal, JournalEntry, RequestFilter, json_contains
-from mocks._core._middleware import ADMIN_PREFIX, RateLimitHeaders, TrafficMiddleware, render_body
+from mocks._core._lifecycle import Closing, Running
+from mocks._core._middleware import (
+    ADMIN_PREFIX,
+    RateLimitAnswer,
+    RateLimitHeaders,
+    RateLimitResponse,
+    TrafficMiddleware,
+    is_admin_path,
+    render_body,
+)
+from mocks._core._multipart import FileUpload, parse_multipart
 from mocks._core._server import ThreadedServer
-from mocks._core._service import BackendT, MockService, RouterFactory
-from mocks._core._transport import SyncASGITransport, asgi_side_effect
+from mocks._core._service import BackendT, MockService, RouterFactory, UnmatchedResponder
+from mocks._core._service_admin import ServiceAdmin
+from mocks._core._transport import (
+    SyncASGITransport,
+    asgi_side_effect,
+    async_http_client,
+    http_client,
+)
 from mocks._core.exceptions import (
     AdminError,
     InjectedConnectionReset,
@@ -44,12 +60,14 @@ __all__ = [
     "AdminError",
     "AsyncAdminClient",
     "BackendT",
+    "Closing",
     "ConnectionResetFault",
     "EmptyResponseFault",
     "Fault",
     "FaultBook",
     "FaultPlan",
     "FaultRule",
+    "FileUpload",
     "IdGenerator",
     "InjectedConnectionReset",
     "Journal",
@@ -61,19 +79,28 @@ __all__ = [
     "MockHandle",
     "MockMode",
     "MockService",
+    "RateLimitAnswer",
     "RateLimitFault",
     "RateLimitHeaders",
+    "RateLimitResponse",
     "RequestFilter",
     "RouterFactory",
+    "Running",
     "SeedRequest",
     "ServerStartError",
+    "ServiceAdmin",
     "StatusFault",
     "SyncASGITransport",
     "TerminalFault",
     "ThreadedServer",
     "TrafficMiddleware",
+    "UnmatchedResponder",
     "asgi_side_effect",
+    "async_http_client",
+    "http_client",
+    "is_admin_path",
     "json_contains",
+    "parse_multipart",
     "render_body",
     "salesforce_checksum",
 ]

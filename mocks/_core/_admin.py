@@ -14,7 +14,7 @@ Routes (JSON in, JSON out):
 Query parameters of ``GET /requests`` and ``GET /requests/count``: ``method``,
 ``path``, ``path_glob``, ``path_regex``, ``header=Name:value`` and
 ``query=name=value`` (repeatable), ``body_contains``, ``body_json`` (a JSON
-document), ``matched``, ``since`` (ISO 8601).
+document), ``matched``, ``status`` (repeatable: any of them), ``since`` (ISO 8601).
 """
 
 from __future__ import annotations
@@ -135,6 +135,7 @@ def _filter_from_query(
     body_contains: str | None = None,
     body_json: Annotated[str | None, Query(description="a JSON document")] = None,
     matched: bool | None = None,
+    status: Annotated[list[int] | None, Query(description="response status (repeatable)")] = None,
     since: datetime | None = None,
 ) -> RequestFilter:
     try:
@@ -148,6 +149,7 @@ def _filter_from_query(
             body_contains=body_contains,
             body_json=json.loads(body_json) if body_json is not None else None,
             matched=matched,
+            status=status,
             since=since,
         )
     except (ValidationError, ValueError) as exc:

@@ -6,10 +6,15 @@ Both take a base URL (a server in another thread or process) or an ASGI app
     admin = AdminClient("http://127.0.0.1:8123")  # or AdminClient.for_app(service.app)
     admin.add_fault(StatusFault(status=503), path="/services/*", times=2)
     assert admin.count(method="POST", matched=True) == 1
+
+Each admin operation is described once, as an :class:`_AdminCall` (what to
+send, how to read the answer); the two clients only differ in how they send it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
@@ -18,6 +23,7 @@ from starlette.types import ASGIApp
 
 from mocks._core._faults import Fault, FaultRule
 from mocks._core._journal import JournalEntry, RequestFilter
+from mocks._core._lifecycle import Closing
 from mocks._core._middleware import ADMIN_PREFIX
 from mocks._core._transport import SyncASGITransport
 from mocks._core.exceptions import AdminError
@@ -27,6 +33,36 @@ __all__ = ["AdminClient", "AsyncAdminClient"]
 _IN_PROCESS_URL = "http://mock.local"
 
 
+def _same(payload: Any) -> Any:
+    return payload
+
+
+@dataclass(frozen=True)
+class _AdminCall:
+    """One admin request and the parser of its JSON answer (no I/O)."""
+
+    method: str
+    path: str
+    json: Any = None
+    params: dict[str, Any] = field(default_factory=dict)
+    parse: Callable[[Any], Any] = _same
+
+    def request(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        path = "/" + self.path.lstrip("/")
+        return http.build_request(self.method, path, json=self.json, params=self.params)
+
+    def result(self, response: httpx.Response) -> Any:
+        if response.is_error:
+            try:
+                detail: object = response.json().get("detail", response.text)
+            except ValueError:
+                detail = response.text
+            raise AdminError(
+                response.request.method, response.request.url.path, response.status_code, detail
+            )
+        return self.parse(response.json())
+
+
 def _filter_json(flt: RequestFilter | None, criteria: dict[str, Any]) -> dict[str, Any]:
     if flt is not None and criteria:
         raise TypeError("pass either a RequestFilter or keyword criteria, not both")
@@ -34,42 +70,78 @@ def _filter_json(flt: RequestFilter | None, criteria: dict[str, Any]) -> dict[st
     return built.model_dump(mode="json", exclude_defaults=True)
 
 
-def _rule_json(
-    fault: Fault,
-    method: str | None,
-    path: str | None,
-    times: int | None,
-    probability: float,
-) -> dict[str, Any]:
-    rule = FaultRule(fault=fault, method=method, path=path, times=times, probability=probability)
-    return rule.model_dump(mode="json", exclude={"id", "fired"})
-
-
-def _checked(response: httpx.Response) -> Any:
-    if response.is_error:
-        try:
-            detail: object = response.json().get("detail", response.text)
-        except ValueError:
-            detail = response.text
-        raise AdminError(
-            response.request.method, response.request.url.path, response.status_code, detail
-        )
-    return response.json()
-
-
 def _entries(payload: dict[str, Any]) -> list[JournalEntry]:
     return [JournalEntry.model_validate(item) for item in payload["requests"]]
 
 
+def _rule(item: dict[str, Any]) -> FaultRule:
+    return FaultRule.model_validate({k: v for k, v in item.items() if k != "remaining"})
+
+
 def _rules(payload: dict[str, Any]) -> list[FaultRule]:
-    return [FaultRule.model_validate(_without_remaining(item)) for item in payload["faults"]]
+    return [_rule(item) for item in payload["faults"]]
 
 
-def _without_remaining(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in item.items() if k != "remaining"}
+def _count(key: str) -> Callable[[Any], int]:
+    return lambda payload: int(payload[key])
 
 
-class AdminClient:
+def _none(payload: Any) -> None:
+    return None
+
+
+class _Calls:
+    """The admin API's operations, as :class:`_AdminCall` values."""
+
+    @staticmethod
+    def get(path: str, params: dict[str, Any]) -> _AdminCall:
+        return _AdminCall("GET", path, params=params)
+
+    @staticmethod
+    def post(path: str, json: Any = None) -> _AdminCall:
+        return _AdminCall("POST", path, json=json)
+
+    @staticmethod
+    def delete(path: str) -> _AdminCall:
+        return _AdminCall("DELETE", path)
+
+    reset = _AdminCall("POST", "reset", parse=_none)
+    health = _AdminCall("GET", "health")
+    state = _AdminCall("GET", "state")
+    unmatched = _AdminCall("GET", "requests/unmatched", parse=_entries)
+    clear_requests = _AdminCall("DELETE", "requests", parse=_none)
+    faults = _AdminCall("GET", "faults", parse=_rules)
+    clear_faults = _AdminCall("DELETE", "faults", parse=_count("removed"))
+
+    @staticmethod
+    def seed(value: int) -> _AdminCall:
+        return _AdminCall("POST", "seed", json={"seed": value}, parse=_none)
+
+    @staticmethod
+    def requests(flt: RequestFilter | None, criteria: dict[str, Any]) -> _AdminCall:
+        return _AdminCall("POST", "requests/find", _filter_json(flt, criteria), parse=_entries)
+
+    @staticmethod
+    def count(flt: RequestFilter | None, criteria: dict[str, Any]) -> _AdminCall:
+        body = _filter_json(flt, criteria)
+        return _AdminCall("POST", "requests/count", body, parse=_count("count"))
+
+    @staticmethod
+    def add_fault(
+        fault: Fault, method: str | None, path: str | None, times: int | None, probability: float
+    ) -> _AdminCall:
+        rule = FaultRule(
+            fault=fault, method=method, path=path, times=times, probability=probability
+        )
+        body = rule.model_dump(mode="json", exclude={"id", "fired"})
+        return _AdminCall("POST", "faults", body, parse=_rule)
+
+    @staticmethod
+    def remove_fault(rule_id: str) -> _AdminCall:
+        return _AdminCall("DELETE", f"faults/{rule_id}", parse=_none)
+
+
+class AdminClient(Closing):
     """Sync client of one mock's ``/__admin`` API."""
 
     def __init__(
@@ -89,43 +161,46 @@ class AdminClient:
         """A client calling ``app`` in-process, with no server."""
         return cls(base_url, transport=SyncASGITransport(app))
 
+    def _run(self, call: _AdminCall) -> Any:
+        return call.result(self._http.send(call.request(self._http)))
+
     # Generic calls, for the service-specific admin routes (e.g. "messages").
     def get(self, path: str, **params: Any) -> Any:
-        return _checked(self._http.get("/" + path.lstrip("/"), params=params))
+        return self._run(_Calls.get(path, params))
 
     def post(self, path: str, json: Any = None) -> Any:
-        return _checked(self._http.post("/" + path.lstrip("/"), json=json))
+        return self._run(_Calls.post(path, json))
 
     def delete(self, path: str) -> Any:
-        return _checked(self._http.delete("/" + path.lstrip("/")))
+        return self._run(_Calls.delete(path))
 
     def reset(self) -> None:
-        self.post("reset")
+        self._run(_Calls.reset)
 
     def health(self) -> dict[str, Any]:
-        return self.get("health")  # type: ignore[no-any-return]
+        return self._run(_Calls.health)  # type: ignore[no-any-return]
 
     def state(self) -> dict[str, Any]:
-        return self.get("state")  # type: ignore[no-any-return]
+        return self._run(_Calls.state)  # type: ignore[no-any-return]
 
     def seed(self, value: int) -> None:
-        self.post("seed", {"seed": value})
+        self._run(_Calls.seed(value))
 
     def requests(self, flt: RequestFilter | None = None, **criteria: Any) -> list[JournalEntry]:
         """Journal entries meeting ``flt`` or keyword criteria (``RequestFilter`` fields)."""
-        return _entries(self.post("requests/find", _filter_json(flt, criteria)))
+        return self._run(_Calls.requests(flt, criteria))  # type: ignore[no-any-return]
 
     def count(self, flt: RequestFilter | None = None, **criteria: Any) -> int:
-        return int(self.post("requests/count", _filter_json(flt, criteria))["count"])
+        return self._run(_Calls.count(flt, criteria))  # type: ignore[no-any-return]
 
     def unmatched(self) -> list[JournalEntry]:
-        return _entries(self.get("requests/unmatched"))
+        return self._run(_Calls.unmatched)  # type: ignore[no-any-return]
 
     def clear_requests(self) -> None:
-        self.delete("requests")
+        self._run(_Calls.clear_requests)
 
     def faults(self) -> list[FaultRule]:
-        return _rules(self.get("faults"))
+        return self._run(_Calls.faults)  # type: ignore[no-any-return]
 
     def add_fault(
         self,
@@ -137,28 +212,17 @@ class AdminClient:
         probability: float = 1.0,
     ) -> FaultRule:
         """Attach ``fault`` to ``method`` + ``path`` glob (``None``: any); see ``FaultRule``."""
-        payload = self.post("faults", _rule_json(fault, method, path, times, probability))
-        return FaultRule.model_validate(_without_remaining(payload))
+        call = _Calls.add_fault(fault, method, path, times, probability)
+        return self._run(call)  # type: ignore[no-any-return]
 
     def remove_fault(self, rule_id: str) -> None:
-        self.delete(f"faults/{rule_id}")
+        self._run(_Calls.remove_fault(rule_id))
 
     def clear_faults(self) -> int:
-        return int(self.delete("faults")["removed"])
+        return self._run(_Calls.clear_faults)  # type: ignore[no-any-return]
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class AsyncAdminClient:
@@ -180,43 +244,46 @@ class AsyncAdminClient:
     def for_app(cls, app: ASGIApp, base_url: str = _IN_PROCESS_URL) -> Self:
         return cls(base_url, transport=httpx.ASGITransport(app=app))
 
+    async def _run(self, call: _AdminCall) -> Any:
+        return call.result(await self._http.send(call.request(self._http)))
+
     async def get(self, path: str, **params: Any) -> Any:
-        return _checked(await self._http.get("/" + path.lstrip("/"), params=params))
+        return await self._run(_Calls.get(path, params))
 
     async def post(self, path: str, json: Any = None) -> Any:
-        return _checked(await self._http.post("/" + path.lstrip("/"), json=json))
+        return await self._run(_Calls.post(path, json))
 
     async def delete(self, path: str) -> Any:
-        return _checked(await self._http.delete("/" + path.lstrip("/")))
+        return await self._run(_Calls.delete(path))
 
     async def reset(self) -> None:
-        await self.post("reset")
+        await self._run(_Calls.reset)
 
     async def health(self) -> dict[str, Any]:
-        return await self.get("health")  # type: ignore[no-any-return]
+        return await self._run(_Calls.health)  # type: ignore[no-any-return]
 
     async def state(self) -> dict[str, Any]:
-        return await self.get("state")  # type: ignore[no-any-return]
+        return await self._run(_Calls.state)  # type: ignore[no-any-return]
 
     async def seed(self, value: int) -> None:
-        await self.post("seed", {"seed": value})
+        await self._run(_Calls.seed(value))
 
     async def requests(
         self, flt: RequestFilter | None = None, **criteria: Any
     ) -> list[JournalEntry]:
-        return _entries(await self.post("requests/find", _filter_json(flt, criteria)))
+        return await self._run(_Calls.requests(flt, criteria))  # type: ignore[no-any-return]
 
     async def count(self, flt: RequestFilter | None = None, **criteria: Any) -> int:
-        return int((await self.post("requests/count", _filter_json(flt, criteria)))["count"])
+        return await self._run(_Calls.count(flt, criteria))  # type: ignore[no-any-return]
 
     async def unmatched(self) -> list[JournalEntry]:
-        return _entries(await self.get("requests/unmatched"))
+        return await self._run(_Calls.unmatched)  # type: ignore[no-any-return]
 
     async def clear_requests(self) -> None:
-        await self.delete("requests")
+        await self._run(_Calls.clear_requests)
 
     async def faults(self) -> list[FaultRule]:
-        return _rules(await self.get("faults"))
+        return await self._run(_Calls.faults)  # type: ignore[no-any-return]
 
     async def add_fault(
         self,
@@ -227,14 +294,14 @@ class AsyncAdminClient:
         times: int | None = None,
         probability: float = 1.0,
     ) -> FaultRule:
-        payload = await self.post("faults", _rule_json(fault, method, path, times, probability))
-        return FaultRule.model_validate(_without_remaining(payload))
+        call = _Calls.add_fault(fault, method, path, times, probability)
+        return await self._run(call)  # type: ignore[no-any-return]
 
     async def remove_fault(self, rule_id: str) -> None:
-        await self.delete(f"faults/{rule_id}")
+        await self._run(_Calls.remove_fault(rule_id))
 
     async def clear_faults(self) -> int:
-        return int((await self.delete("faults"))["removed"])
+        return await self._run(_Calls.clear_faults)  # type: ignore[no-any-return]
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -17,23 +17,23 @@ A handle bundles a :class:`MockService` with the way tests reach it:
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Any, Generic, Literal, Self
+from typing import Any, Generic, Literal
 
 import httpx
 from starlette.types import ASGIApp
 
 from mocks._core._client import AdminClient, AsyncAdminClient
+from mocks._core._lifecycle import Closing
 from mocks._core._server import ThreadedServer
 from mocks._core._service import BackendT, MockService
-from mocks._core._transport import SyncASGITransport
+from mocks._core._transport import async_http_client, http_client
 
 __all__ = ["MockHandle", "MockMode"]
 
 MockMode = Literal["asgi", "server"]
 
 
-class MockHandle(Generic[BackendT]):
+class MockHandle(Closing, Generic[BackendT]):
     """One mock reachable in one mode; a context manager closing what it opened."""
 
     def __init__(self, service: MockService[BackendT], *, mode: MockMode = "asgi") -> None:
@@ -45,14 +45,16 @@ class MockHandle(Generic[BackendT]):
         if mode == "server":
             self.server = ThreadedServer(service.app).start()
             self.url = self.server.url
-            self.client = httpx.Client(base_url=self.url, timeout=10.0)
-            self.admin = AdminClient(self.url)
         else:
             self.url = service.base_url
-            self.client = httpx.Client(
-                transport=SyncASGITransport(service.app), base_url=self.url, timeout=10.0
-            )
-            self.admin = AdminClient.for_app(service.app, self.url)
+        # In server mode clients go over the network; in ASGI mode they call the app.
+        self._in_process: ASGIApp | None = None if self.server else service.app
+        self.client = self.new_client(timeout=10.0)
+        self.admin = (
+            AdminClient.for_app(service.app, self.url)
+            if self.server is None
+            else AdminClient(self.url)
+        )
 
     @classmethod
     def in_process(cls, service: MockService[BackendT]) -> MockHandle[BackendT]:
@@ -73,22 +75,16 @@ class MockHandle(Generic[BackendT]):
 
     def new_client(self, **kwargs: Any) -> httpx.Client:
         """Another sync client bound to ``url`` (e.g. other timeouts); the caller closes it."""
-        if self.mode == "server":
-            return httpx.Client(base_url=self.url, **kwargs)
-        return httpx.Client(
-            transport=SyncASGITransport(self.service.app), base_url=self.url, **kwargs
-        )
+        return http_client(self.url, self._in_process, **kwargs)
 
     def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
         """A new async client bound to ``url`` (use ``async with``)."""
-        if self.mode == "server":
-            return httpx.AsyncClient(base_url=self.url, **kwargs)
-        return self.service.async_client(**kwargs)
+        return async_http_client(self.url, self._in_process, **kwargs)
 
     def async_admin(self) -> AsyncAdminClient:
-        if self.mode == "server":
+        if self._in_process is None:
             return AsyncAdminClient(self.url)
-        return self.service.async_admin()
+        return AsyncAdminClient.for_app(self._in_process, self.url)
 
     def reset(self) -> None:
         self.admin.reset()
@@ -99,17 +95,6 @@ class MockHandle(Generic[BackendT]):
         if self.server is not None:
             self.server.stop()
         self.service.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"<MockHandle {self.service.name} {self.mode} {self.url}>"

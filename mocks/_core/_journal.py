@@ -66,7 +66,8 @@ class RequestFilter(BaseModel):
     spans ``/``), ``path_regex`` must match the whole path. ``headers`` and
     ``query`` map names to an exact value (header names are case-insensitive).
     ``body_json`` matches when it is a subset of the entry's JSON body (see
-    :func:`json_contains`). ``since`` keeps entries recorded at or after it.
+    :func:`json_contains`). ``status`` is the response status code, or a list
+    of accepted codes. ``since`` keeps entries recorded at or after it.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -80,6 +81,7 @@ class RequestFilter(BaseModel):
     body_contains: str | None = None
     body_json: Any = None
     matched: bool | None = None
+    status: int | list[int] | None = None
     since: datetime | None = None
 
     @field_validator("method")
@@ -105,6 +107,9 @@ class RequestFilter(BaseModel):
             return value.replace(tzinfo=UTC)
         return value
 
+    def _statuses(self) -> list[int]:
+        return self.status if isinstance(self.status, list) else [self.status]  # type: ignore[list-item]
+
     def matches(self, entry: JournalEntry) -> bool:
         checks = (
             self.method is None or entry.method == self.method,
@@ -117,6 +122,7 @@ class RequestFilter(BaseModel):
             or self.body_contains in entry.body.decode("utf-8", errors="replace"),
             self.body_json is None or json_contains(entry.body_json, self.body_json),
             self.matched is None or entry.matched == self.matched,
+            self.status is None or entry.status in self._statuses(),
             self.since is None or entry.time >= self.since,
         )
         return all(checks)

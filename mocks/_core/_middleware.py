@@ -13,6 +13,7 @@ import socket
 import struct
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.responses import Response
@@ -31,12 +32,36 @@ from mocks._core._faults import (
 from mocks._core._journal import Journal, JournalEntry
 from mocks._core.exceptions import InjectedConnectionReset
 
-__all__ = ["ADMIN_PREFIX", "RateLimitHeaders", "TrafficMiddleware", "render_body"]
+__all__ = [
+    "ADMIN_PREFIX",
+    "RateLimitAnswer",
+    "RateLimitHeaders",
+    "RateLimitResponse",
+    "TrafficMiddleware",
+    "is_admin_path",
+    "render_body",
+]
 
 ADMIN_PREFIX = "/__admin"
 
 RateLimitHeaders = Callable[[RateLimitFault], Mapping[str, str]]
 """A service's hook adding its own headers to rate-limit answers (e.g. remaining quota)."""
+
+
+@dataclass(frozen=True)
+class RateLimitAnswer:
+    """What a service adds to a ``rate_limit`` fault's 429: its headers and default body.
+
+    ``body`` (JSON when a dict or list, text when a str) is used only when the
+    fault carries none; the fault's own ``headers`` still win over these.
+    """
+
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: str | dict[str, Any] | list[Any] | None = None
+
+
+RateLimitResponse = Callable[[RateLimitFault], RateLimitAnswer]
+"""A service's hook shaping rate-limit answers like the real service (headers + body)."""
 
 
 class TrafficMiddleware:
@@ -49,16 +74,16 @@ class TrafficMiddleware:
         routes: Callable[[], list[BaseRoute]],
         journal: Journal,
         faults: FaultBook,
-        rate_limit_headers: RateLimitHeaders | None = None,
+        rate_limit_response: RateLimitResponse | None = None,
     ) -> None:
         self.app = app
         self._routes = routes
         self.journal = journal
         self.faults = faults
-        self._rate_limit_headers = rate_limit_headers
+        self._rate_limit_response = rate_limit_response
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _is_admin(scope["path"]):
+        if scope["type"] != "http" or is_admin_path(scope["path"]):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
@@ -104,11 +129,11 @@ class TrafficMiddleware:
         if isinstance(fault, MalformedBodyFault):
             return Response(fault.body.encode(), fault.status, media_type=fault.content_type)
         if isinstance(fault, RateLimitFault):
-            headers = {"Retry-After": str(fault.retry_after)}
-            if self._rate_limit_headers is not None:
-                headers.update(self._rate_limit_headers(fault))
-            headers.update(fault.headers)
-            content, media_type = render_body(fault.body)
+            answer = RateLimitAnswer()
+            if self._rate_limit_response is not None:
+                answer = self._rate_limit_response(fault)
+            headers = {"Retry-After": str(fault.retry_after), **answer.headers, **fault.headers}
+            content, media_type = render_body(fault.body if fault.body is not None else answer.body)
             return Response(content, fault.status, headers=headers, media_type=media_type)
         raise TypeError(f"no response for fault {fault!r}")  # pragma: no cover
 
@@ -122,7 +147,8 @@ def render_body(body: Any) -> tuple[bytes, str | None]:
     return json.dumps(body).encode(), "application/json"
 
 
-def _is_admin(path: str) -> bool:
+def is_admin_path(path: str) -> bool:
+    """True for the admin API's paths, which are neither journaled nor faulted."""
     return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
 
 

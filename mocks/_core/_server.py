@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
-from types import TracebackType
 from typing import Self
 
 import uvicorn
 from starlette.types import ASGIApp
 
+from mocks._core._lifecycle import Running
 from mocks._core.exceptions import ServerStartError
 
 __all__ = ["ThreadedServer"]
 
 
-class ThreadedServer:
+class ThreadedServer(Running):
     """Serve ``app`` on ``host:port`` (port 0: a free one) until :meth:`stop`.
 
     Use it as a context manager; ``url`` is known once started::
@@ -94,14 +94,3 @@ class ThreadedServer:
         self._thread.join(timeout=timeout)
         self._server = self._thread = None
         self._port = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

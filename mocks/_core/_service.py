@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
@@ -30,20 +30,37 @@ from mocks._core._backend import MockBackend
 from mocks._core._client import AdminClient, AsyncAdminClient
 from mocks._core._faults import FaultBook
 from mocks._core._journal import Journal
-from mocks._core._middleware import ADMIN_PREFIX, RateLimitHeaders, TrafficMiddleware
+from mocks._core._lifecycle import Closing
+from mocks._core._middleware import (
+    ADMIN_PREFIX,
+    RateLimitAnswer,
+    RateLimitHeaders,
+    RateLimitResponse,
+    TrafficMiddleware,
+    is_admin_path,
+)
 from mocks._core._server import ThreadedServer
-from mocks._core._transport import SyncASGITransport, asgi_side_effect
+from mocks._core._transport import asgi_side_effect, async_http_client, http_client
 
 if TYPE_CHECKING:
     import respx
 
-__all__ = ["BackendT", "MockService", "RouterFactory"]
+__all__ = ["BackendT", "MockService", "RouterFactory", "UnmatchedResponder"]
 
 BackendT = TypeVar("BackendT", bound=MockBackend)
 RouterFactory = Callable[[BackendT], APIRouter]
 """Builds a service's routes (or its extra admin routes) around its backend."""
 
+UnmatchedResponder = Callable[[Scope], Response]
+"""A service's answer to a request no route matches (e.g. its own 404 error shape)."""
+
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+def _headers_only(hook: RateLimitHeaders | None) -> RateLimitResponse | None:
+    if hook is None:
+        return None
+    return lambda fault: RateLimitAnswer(headers=hook(fault))
 
 
 def _check_flat(name: str, router: APIRouter) -> None:
@@ -56,14 +73,18 @@ def _check_flat(name: str, router: APIRouter) -> None:
         )
 
 
-class MockService(Generic[BackendT]):
+class MockService(Closing, Generic[BackendT]):
     """A mocked service, runnable in-process (``app``, ``client()``) or served (``serve()``).
 
     ``routes`` are mounted at the root; ``admin_routes`` under ``/__admin``
     next to the core admin API (use them for ``/__admin/messages`` and the
     like; ``GET /__admin/state`` already serves ``backend.state()``).
-    ``rate_limit_headers`` adds the service's own headers to ``rate_limit``
-    fault answers. ``base_url`` is the URL in-process clients use.
+    ``rate_limit_response`` shapes ``rate_limit`` fault answers like the real
+    service (its headers and default body; ``rate_limit_headers`` is the
+    headers-only form). ``unmatched`` answers requests no service route
+    matches the way the real service does (they stay journaled as unmatched;
+    unknown ``/__admin`` paths keep the core's answer). ``base_url`` is the
+    URL in-process clients use.
     """
 
     def __init__(
@@ -74,8 +95,12 @@ class MockService(Generic[BackendT]):
         *,
         admin_routes: RouterFactory[BackendT] | None = None,
         rate_limit_headers: RateLimitHeaders | None = None,
+        rate_limit_response: RateLimitResponse | None = None,
+        unmatched: UnmatchedResponder | None = None,
         base_url: str | None = None,
     ) -> None:
+        if rate_limit_headers is not None and rate_limit_response is not None:
+            raise TypeError("give rate_limit_response or rate_limit_headers, not both")
         if not _NAME.match(name):
             raise ValueError(f"a mock name is lower-case letters, digits, - or _; got {name!r}")
         self.name = name
@@ -83,6 +108,7 @@ class MockService(Generic[BackendT]):
         self.base_url = (base_url or f"http://{name}.mock").rstrip("/")
         self.journal = Journal()
         self.faults = FaultBook(lambda: self.backend.rng)
+        self._unmatched_responder = unmatched
         self.router = routes(backend)
         _check_flat(name, self.router)
         self.fastapi = self._build_fastapi(admin_routes)
@@ -91,7 +117,7 @@ class MockService(Generic[BackendT]):
             routes=lambda: self.router.routes,
             journal=self.journal,
             faults=self.faults,
-            rate_limit_headers=rate_limit_headers,
+            rate_limit_response=rate_limit_response or _headers_only(rate_limit_headers),
         )
         self._resources: list[Any] = []
 
@@ -120,7 +146,13 @@ class MockService(Generic[BackendT]):
         return app
 
     async def _unmatched(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = JSONResponse(
+        respond = self._unmatched_responder
+        if respond is None or is_admin_path(scope["path"]):
+            respond = self._core_unmatched
+        await respond(scope)(scope, receive, send)
+
+    def _core_unmatched(self, scope: Scope) -> Response:
+        return JSONResponse(
             {
                 "error": "unmatched",
                 "message": f"the {self.name} mock has no route for "
@@ -129,7 +161,6 @@ class MockService(Generic[BackendT]):
             },
             status_code=404,
         )
-        await response(scope, receive, send)
 
     def reset(self) -> None:
         """Back to a fresh start: backend state, journal and faults; RNG back to its seed."""
@@ -144,17 +175,13 @@ class MockService(Generic[BackendT]):
     # In-process access ---------------------------------------------------------------
     def client(self, **kwargs: Any) -> httpx.Client:
         """A sync httpx client calling the app in-process; closed with the service."""
-        client = httpx.Client(
-            transport=SyncASGITransport(self.app), base_url=self.base_url, **kwargs
-        )
+        client = http_client(self.base_url, self.app, **kwargs)
         self._resources.append(client)
         return client
 
     def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
         """An async httpx client calling the app in-process (use ``async with``)."""
-        return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app), base_url=self.base_url, **kwargs
-        )
+        return async_http_client(self.base_url, self.app, **kwargs)
 
     def admin(self) -> AdminClient:
         """An admin client calling the app in-process; closed with the service."""
@@ -193,17 +220,6 @@ class MockService(Generic[BackendT]):
                 resource.stop()
             else:
                 resource.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"<MockService {self.name} at {self.base_url}>"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import anyio.from_thread
 import httpx
 from starlette.types import ASGIApp
 
-__all__ = ["SyncASGITransport", "asgi_side_effect"]
+__all__ = ["SyncASGITransport", "asgi_side_effect", "async_http_client", "http_client"]
 
 _CLIENT = ("127.0.0.1", 50000)
 
@@ -38,6 +39,22 @@ class SyncASGITransport(httpx.BaseTransport):
         response = await self._transport.handle_async_request(request)
         body = await response.aread()
         return response.status_code, response.headers, body
+
+
+def http_client(base_url: str, app: ASGIApp | None = None, **kwargs: Any) -> httpx.Client:
+    """A sync client on ``base_url``: in-process when ``app`` is given, else over the network."""
+    if app is not None:
+        kwargs["transport"] = SyncASGITransport(app)
+    return httpx.Client(base_url=base_url, **kwargs)
+
+
+def async_http_client(
+    base_url: str, app: ASGIApp | None = None, **kwargs: Any
+) -> httpx.AsyncClient:
+    """The async counterpart of :func:`http_client`."""
+    if app is not None:
+        kwargs["transport"] = httpx.ASGITransport(app=app)
+    return httpx.AsyncClient(base_url=base_url, **kwargs)
 
 
 def asgi_side_effect(

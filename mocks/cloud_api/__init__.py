@@ -19,7 +19,7 @@ import base64
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mocks._core import AdminClient, FaultRule, MockService
+from mocks._core import FaultRule, MockService, ServiceAdmin
 from mocks.cloud_api._backend import (
     DEFAULT_TOKEN,
     CloudApiBackend,
@@ -30,9 +30,9 @@ from mocks.cloud_api._backend import (
 from mocks.cloud_api._limits import (
     RATE_LIMITS,
     RateLimitKind,
+    graph_rate_limit,
     rate_limit_body,
     rate_limit_fault,
-    usage_headers,
 )
 from mocks.cloud_api._routes import cloud_api_admin_routes, cloud_api_routes, graph_unmatched
 from mocks.cloud_api._validation import MESSAGE_TYPES, ValidMessage, validate_message
@@ -77,24 +77,19 @@ def create_service(
         allowed_recipients=allowed_recipients,
         seed=seed,
     )
-    service = MockService(
+    return MockService(
         "cloud_api",
         backend,
         cloud_api_routes,
         admin_routes=cloud_api_admin_routes,
-        rate_limit_headers=usage_headers,
+        rate_limit_response=graph_rate_limit,
+        unmatched=graph_unmatched(backend),
         base_url="http://graph.facebook.mock",
     )
-    # Unknown paths get Graph's error shape; the journal still marks them unmatched.
-    service.fastapi.router.default = graph_unmatched(backend)
-    return service
 
 
-class CloudApiAdmin:
+class CloudApiAdmin(ServiceAdmin):
     """Typed access to the Cloud API mock's own admin routes, over any :class:`AdminClient`."""
-
-    def __init__(self, admin: AdminClient) -> None:
-        self.admin = admin
 
     def messages(
         self,
@@ -103,19 +98,19 @@ class CloudApiAdmin:
         type: str | None = None,
         phone_number_id: str | None = None,
     ) -> list[SentMessage]:
-        params = _given(to=to, type=type, phone_number_id=phone_number_id)
-        payload = self.admin.get("messages", **params)
-        return [SentMessage.model_validate(item) for item in payload["messages"]]
+        return self._list(
+            SentMessage, "messages", "messages", to=to, type=type, phone_number_id=phone_number_id
+        )
 
     def flow_messages(
         self, *, to: str | None = None, flow_token: str | None = None
     ) -> list[FlowMessage]:
-        payload = self.admin.get("flow_messages", **_given(to=to, flow_token=flow_token))
-        return [FlowMessage.model_validate(item) for item in payload["messages"]]
+        return self._list(FlowMessage, "flow_messages", "messages", to=to, flow_token=flow_token)
 
     def public_key(self, phone_number_id: str | None = None) -> str | None:
         """The PEM last uploaded (for ``phone_number_id``, or for any number)."""
-        payload = self.admin.get("public_key", **_given(phone_number_id=phone_number_id))
+        params = {} if phone_number_id is None else {"phone_number_id": phone_number_id}
+        payload = self.admin.get("public_key", **params)
         key = payload["business_public_key"]
         return str(key) if key is not None else None
 
@@ -159,7 +154,3 @@ class CloudApiAdmin:
         return self.admin.add_fault(
             rate_limit_fault(kind, retry_after=retry_after), path=path, times=times
         )
-
-
-def _given(**params: str | None) -> dict[str, str]:
-    return {k: v for k, v in params.items() if v is not None}

@@ -1,7 +1,8 @@
 """Cloud API throttling answers: Graph error bodies and usage headers for ``rate_limit`` faults.
 
-A bare ``RateLimitFault`` gets the usage header below but no body; use
-:func:`rate_limit_fault` (or ``CloudApiAdmin.throttle``) for the full answer.
+A bare ``RateLimitFault`` answers like a throughput limit (code 130429) with the
+usage header below; :func:`rate_limit_fault` (or ``CloudApiAdmin.throttle``)
+picks another kind.
 """
 
 from __future__ import annotations
@@ -9,9 +10,16 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from mocks._core import RateLimitFault
+from mocks._core import RateLimitAnswer, RateLimitFault
 
-__all__ = ["RATE_LIMITS", "RateLimitKind", "rate_limit_body", "rate_limit_fault", "usage_headers"]
+__all__ = [
+    "RATE_LIMITS",
+    "RateLimitKind",
+    "graph_rate_limit",
+    "rate_limit_body",
+    "rate_limit_fault",
+    "usage_headers",
+]
 
 RateLimitKind = Literal["throughput", "account", "pair"]
 
@@ -71,3 +79,8 @@ def usage_headers(fault: RateLimitFault) -> dict[str, str]:
         ]
     }
     return {"X-Business-Use-Case-Usage": json.dumps(usage, separators=(",", ":"))}
+
+
+def graph_rate_limit(fault: RateLimitFault) -> RateLimitAnswer:
+    """The ``rate_limit`` fault hook: the usage header and a throughput-limit body."""
+    return RateLimitAnswer(headers=usage_headers(fault), body=rate_limit_body("throughput"))

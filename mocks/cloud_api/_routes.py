@@ -13,17 +13,16 @@ import base64
 import binascii
 import json
 import re
-from email.message import Message
-from email.parser import BytesParser
-from email.policy import HTTP
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from starlette.types import Receive, Scope, Send
+from starlette.types import Scope
 
+from mocks._core import FileUpload, parse_multipart
 from mocks.cloud_api._backend import CloudApiBackend, FlowMessage, unknown_object
 from mocks.cloud_api._validation import missing
 from mocks.cloud_api.exceptions import GraphApiError
@@ -116,7 +115,7 @@ def cloud_api_routes(backend: CloudApiBackend) -> APIRouter:
             if params.get("messaging_product") is None:
                 raise missing("messaging_product")
             upload = params.get("file")
-            if not isinstance(upload, _Upload):
+            if not isinstance(upload, FileUpload):
                 raise missing("file")
             mime_type = params.get("type") or upload.content_type
             media = backend.add_media(
@@ -178,10 +177,10 @@ def unknown_path(path: str) -> GraphApiError:
     return GraphApiError(400, 2500, f"Unknown path components: {path}")
 
 
-def graph_unmatched(backend: CloudApiBackend) -> Any:
-    """The app's answer for paths no route matches, shaped like Graph's (still unmatched)."""
+def graph_unmatched(backend: CloudApiBackend) -> Callable[[Scope], Response]:
+    """The answer for paths no route matches, shaped like Graph's (still unmatched)."""
 
-    async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+    def answer(scope: Scope) -> Response:
         path, method = scope["path"], scope.get("method", "GET").lower()
         segments = path.strip("/").split("/")
         if len(segments) == 2 and _VERSION.match(segments[0]):
@@ -189,10 +188,9 @@ def graph_unmatched(backend: CloudApiBackend) -> Any:
         else:
             error = unknown_path(path)
         trace = backend.fbtrace_id()
-        response = JSONResponse(
+        return JSONResponse(
             error.body(trace), status_code=error.status, headers={"x-fb-trace-id": trace}
         )
-        await response(scope, receive, send)
 
     return answer
 
@@ -202,15 +200,6 @@ def _bearer(request: Request) -> str | None:
     if scheme.lower() in ("bearer", "oauth") and token.strip():
         return token.strip()
     return request.query_params.get("access_token")
-
-
-class _Upload:
-    """A file part of a multipart body."""
-
-    def __init__(self, content: bytes, content_type: str, filename: str | None) -> None:
-        self.content = content
-        self.content_type = content_type
-        self.filename = filename
 
 
 async def read_params(request: Request) -> dict[str, Any]:
@@ -231,7 +220,8 @@ async def read_params(request: Request) -> dict[str, Any]:
         for key, values in parse_qs(text, keep_blank_values=True).items():
             params[key] = _maybe_json(values[-1])
     elif mime == "multipart/form-data":
-        params.update(_multipart(content_type, body))
+        for key, value in parse_multipart(content_type, body).items():
+            params[key] = _maybe_json(value) if isinstance(value, str) else value
     return params
 
 
@@ -242,30 +232,6 @@ def _maybe_json(value: str) -> Any:
         except ValueError:
             return value
     return value
-
-
-def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
-    # The stdlib MIME parser reads multipart/form-data once given its header.
-    parsed = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
-    )
-    fields: dict[str, Any] = {}
-    if not parsed.is_multipart():
-        return fields
-    for part in parsed.iter_parts():
-        if not isinstance(part, Message):
-            continue
-        name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str):
-            continue
-        payload = part.get_payload(decode=True)
-        content = payload if isinstance(payload, bytes) else b""
-        filename = part.get_filename()
-        if filename is not None:
-            fields[name] = _Upload(content, part.get_content_type(), filename)
-        else:
-            fields[name] = _maybe_json(content.decode("utf-8", errors="replace"))
-    return fields
 
 
 # -- admin -------------------------------------------------------------------------------

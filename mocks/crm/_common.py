@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import ValidationError
-from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
 
-from mocks._core import AdminClient, MockBackend, MockService
+from mocks._core import MockBackend, ServiceAdmin
 from mocks.crm._rules import ValidationRules
 
-__all__ = ["CrmAdmin", "CrmBackend", "add_rules_routes", "answer_unmatched", "loads", "media_type"]
+__all__ = ["CrmAdmin", "CrmBackend", "add_rules_routes", "loads", "media_type"]
 
 
 class CrmBackend(MockBackend):
@@ -64,24 +62,8 @@ def add_rules_routes(router: APIRouter, backend: CrmBackend) -> None:
             ) from exc
 
 
-def answer_unmatched(
-    service: MockService[Any], respond: Callable[[Scope], Response]
-) -> MockService[Any]:
-    """Answer requests no route matches the way the real service does (still journaled
-    as unmatched: the journal asks the service routes, not this handler)."""
-
-    async def unmatched(scope: Scope, receive: Receive, send: Send) -> None:
-        await respond(scope)(scope, receive, send)
-
-    service.fastapi.router.default = unmatched
-    return service
-
-
-class CrmAdmin:
+class CrmAdmin(ServiceAdmin):
     """Typed access to a CRM mock's admin routes; the rules part both CRMs share."""
-
-    def __init__(self, admin: AdminClient) -> None:
-        self.admin = admin
 
     def rules(self) -> ValidationRules:
         return ValidationRules.model_validate(self.admin.get("rules"))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mocks._core import AdminClient, MockService
+from mocks._core import MockService, ServiceAdmin
 from mocks.email._backend import Attachment, CapturedEmail, EmailBackend
 from mocks.email._routes import email_admin_routes, email_routes
 from mocks.email._server import MailServer
@@ -48,17 +48,12 @@ def create_service(
     )
 
 
-class EmailAdmin:
+class EmailAdmin(ServiceAdmin):
     """Typed access to the email mock's admin routes, over any :class:`AdminClient`."""
-
-    def __init__(self, admin: AdminClient) -> None:
-        self.admin = admin
 
     def messages(self, *, to: str | None = None, subject: str | None = None) -> list[CapturedEmail]:
         """Captured mail for envelope recipient ``to`` whose subject contains ``subject``."""
-        params = {k: v for k, v in (("to", to), ("subject", subject)) if v is not None}
-        payload = self.admin.get("messages", **params)
-        return [CapturedEmail.model_validate(item) for item in payload["messages"]]
+        return self._list(CapturedEmail, "messages", "messages", to=to, subject=subject)
 
     def message(self, message_id: int) -> CapturedEmail:
-        return CapturedEmail.model_validate(self.admin.get(f"messages/{message_id}"))
+        return self._get(CapturedEmail, f"messages/{message_id}")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-from types import TracebackType
 from typing import Self
 
-from mocks._core import AdminClient, MockService, ThreadedServer
+from mocks._core import AdminClient, MockService, Running, ThreadedServer
 from mocks.email._backend import CapturedEmail, EmailBackend
 from mocks.email._smtp import CaptureHandler, LoopbackController, quiet_aiosmtpd_log
 from mocks.email.exceptions import MailServerError
@@ -14,7 +13,7 @@ from mocks.email.exceptions import MailServerError
 __all__ = ["MailServer"]
 
 
-class MailServer:
+class MailServer(Running):
     """Real SMTP on ``host:smtp_port`` plus the admin API on ``host:admin_port`` (0: free ports).
 
     ::
@@ -131,17 +130,6 @@ class MailServer:
             finally:
                 logging.getLogger("mail.log").disabled = False
             self._controller = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         running = self._controller is not None

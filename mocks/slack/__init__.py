@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from mocks._core import AdminClient, MockService
+from mocks._core import MockService, ServiceAdmin
 from mocks.slack._backend import SlackBackend, SlackMessage, Webhook, WebhookStatus
 from mocks.slack._routes import parse_payload, slack_admin_routes, slack_routes
 from mocks.slack.exceptions import SlackWebhookError
@@ -42,16 +42,11 @@ def create_service(
     )
 
 
-class SlackAdmin:
+class SlackAdmin(ServiceAdmin):
     """Typed access to the Slack mock's own admin routes, over any :class:`AdminClient`."""
 
-    def __init__(self, admin: AdminClient) -> None:
-        self.admin = admin
-
     def messages(self, *, team: str | None = None, bot: str | None = None) -> list[SlackMessage]:
-        params = {k: v for k, v in (("team", team), ("bot", bot)) if v is not None}
-        payload = self.admin.get("messages", **params)
-        return [SlackMessage.model_validate(item) for item in payload["messages"]]
+        return self._list(SlackMessage, "messages", "messages", team=team, bot=bot)
 
     def webhooks(self) -> list[Webhook]:
         payload = self.admin.get("webhooks")

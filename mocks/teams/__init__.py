@@ -10,7 +10,7 @@ posted to the channel through the admin API, in-process or over a server::
 
 from __future__ import annotations
 
-from mocks._core import AdminClient, MockService
+from mocks._core import MockService, ServiceAdmin
 from mocks.teams._backend import Connector, TeamsBackend, TeamsMessage
 from mocks.teams._cards import ADAPTIVE_CARD, BAD_PAYLOAD, CardKind, parse_card
 from mocks.teams._routes import MAX_MESSAGE_BYTES, teams_admin_routes, teams_routes
@@ -42,15 +42,12 @@ def create_service(*, seed: int | None = None) -> MockService[TeamsBackend]:
     )
 
 
-class TeamsAdmin:
+class TeamsAdmin(ServiceAdmin):
     """Typed access to the Teams mock's own admin routes, over any :class:`AdminClient`."""
-
-    def __init__(self, admin: AdminClient) -> None:
-        self.admin = admin
 
     def messages(
         self, *, connector: Connector | None = None, webhook: str | None = None
     ) -> list[TeamsMessage]:
-        params = {k: v for k, v in (("connector", connector), ("webhook", webhook)) if v}
-        payload = self.admin.get("messages", **params)
-        return [TeamsMessage.model_validate(item) for item in payload["messages"]]
+        return self._list(
+            TeamsMessage, "messages", "messages", connector=connector, webhook=webhook
+        )

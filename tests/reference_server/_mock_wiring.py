@@ -1,8 +1,9 @@
 """Wiring the reference endpoint to the project's own mocks, served on loopback ports.
 
-The HTTP mocks (HubSpot, Salesforce, Slack) run as real servers for the module and are
-reset around every test; mail goes to the plugin's ``mock_smtp`` (real SMTP). Settings
-point every outbound URL of the endpoint and the worker at them.
+The HTTP mocks (HubSpot, Salesforce, Slack; the Cloud API with ``cloud_settings``) run as
+real servers for the module and are reset around every test; mail goes to the plugin's
+``mock_smtp`` (real SMTP). Settings point every outbound URL of the endpoint and the
+worker at them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import pytest
 
 from harness.client import AsyncFlowClient
 from mocks._core import MockHandle
+from mocks.cloud_api import DEFAULT_TOKEN as CLOUD_API_TOKEN
+from mocks.cloud_api import create_service as cloud_api_service
 from mocks.crm.hubspot import DEFAULT_PORTAL_ID, HUBSPOT_TOKEN
 from mocks.crm.hubspot import create_service as hubspot_service
 from mocks.crm.salesforce import SF_CLIENT_ID, SF_CLIENT_SECRET
@@ -56,6 +59,29 @@ def _served_salesforce() -> Iterator[MockHandle[Any]]:
 @pytest.fixture(scope="module")
 def _served_slack() -> Iterator[MockHandle[Any]]:
     yield from _served(slack_service)
+
+
+@pytest.fixture(scope="module")
+def _served_cloud_api() -> Iterator[MockHandle[Any]]:
+    yield from _served(cloud_api_service)
+
+
+@pytest.fixture
+def cloud_api(_served_cloud_api: MockHandle[Any]) -> Iterator[MockHandle[Any]]:
+    yield from _fresh(_served_cloud_api)
+
+
+@pytest.fixture
+def cloud_settings(
+    wired_settings: Callable[..., Settings], cloud_api: MockHandle[Any]
+) -> Callable[..., Settings]:
+    """``wired_settings`` plus the Cloud API mock (media lookups and downloads)."""
+
+    def make(**overrides: Any) -> Settings:
+        values = {"cloud_api_url": cloud_api.url, "cloud_api_token": CLOUD_API_TOKEN}
+        return wired_settings(**(values | overrides))
+
+    return make
 
 
 @pytest.fixture

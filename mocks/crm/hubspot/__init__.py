@@ -17,8 +17,9 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from mocks._core import FaultRule, MockService, RateLimitFault
-from mocks.crm._common import CrmAdmin, answer_unmatched
+from mocks.crm._common import CrmAdmin
 from mocks.crm._rules import HUBSPOT_RULES, ValidationRules
+from mocks.crm.hubspot._attachments import NOTE_TO_CONTACT
 from mocks.crm.hubspot._backend import (
     DEFAULT_PORTAL_ID,
     DEFAULT_PROPERTIES,
@@ -28,9 +29,12 @@ from mocks.crm.hubspot._backend import (
 )
 from mocks.crm.hubspot._routes import (
     CONTACTS,
+    FILES,
+    NOTES,
     hubspot_admin_routes,
     hubspot_not_found,
-    hubspot_rate_limit_headers,
+    hubspot_rate_limit,
+    hubspot_rate_limit_body,
     hubspot_routes,
 )
 from mocks.crm.hubspot._search import OPERATORS
@@ -39,12 +43,17 @@ __all__ = [
     "CONTACTS",
     "DEFAULT_PORTAL_ID",
     "DEFAULT_PROPERTIES",
+    "FILES",
     "HUBSPOT_TOKEN",
+    "NOTES",
+    "NOTE_TO_CONTACT",
     "OPERATORS",
     "Contact",
     "HubSpotAdmin",
     "HubSpotBackend",
     "HubSpotContact",
+    "HubSpotFileInfo",
+    "HubSpotNote",
     "create_service",
 ]
 
@@ -63,14 +72,14 @@ def create_service(
     backend = HubSpotBackend(
         tokens=tokens, portal_id=portal_id, app_url=app_url, rules=rules, seed=seed
     )
-    service = MockService(
+    return MockService(
         "hubspot",
         backend,
         hubspot_routes,
         admin_routes=hubspot_admin_routes,
-        rate_limit_headers=hubspot_rate_limit_headers(backend),
+        rate_limit_response=hubspot_rate_limit(backend),
+        unmatched=hubspot_not_found,
     )
-    return answer_unmatched(service, hubspot_not_found)
 
 
 class HubSpotContact(BaseModel):
@@ -86,36 +95,69 @@ class HubSpotContact(BaseModel):
     url: str
 
 
+class HubSpotFileInfo(BaseModel):
+    """A file stored through the Files API (its bytes stay in the mock)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="allow")
+
+    id: str
+    name: str
+    extension: str
+    path: str
+    size: int
+    type: str
+    access: str
+    url: str
+    parent_folder_id: str = Field(alias="parentFolderId")
+
+
+class HubSpotNote(BaseModel):
+    """A note as the admin API shows it: its properties, contacts and attached file ids."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    properties: dict[str, str]
+    contact_ids: list[str] = Field(alias="contactIds")
+    attachment_ids: list[str] = Field(alias="attachmentIds")
+    created_at: datetime = Field(alias="createdAt")
+
+    @property
+    def body(self) -> str:
+        return self.properties.get("hs_note_body", "")
+
+
 class HubSpotAdmin(CrmAdmin):
     """Typed access to the HubSpot mock's admin routes, over any :class:`AdminClient`."""
 
     def contacts(self) -> list[HubSpotContact]:
         """Every contact, archived ones included, oldest first."""
-        payload = self.admin.get("contacts")
-        return [HubSpotContact.model_validate(c) for c in payload["contacts"]]
+        return self._list(HubSpotContact, "contacts", "contacts")
 
     def contact(self, contact_id: str) -> HubSpotContact:
-        return HubSpotContact.model_validate(self.admin.get(f"contacts/{contact_id}"))
+        return self._get(HubSpotContact, f"contacts/{contact_id}")
 
     def contact_by(self, prop: str, value: str) -> HubSpotContact | None:
         """The live contact whose ``prop`` is ``value`` (emails case-insensitively)."""
-        found = self.admin.get("contacts", property=prop, value=value)["contacts"]
-        return HubSpotContact.model_validate(found[0]) if found else None
+        return self._first(HubSpotContact, "contacts", "contacts", property=prop, value=value)
 
     def record_url(self, contact_id: str) -> str:
         """``https://app.hubspot.com/contacts/{portalId}/record/0-1/{id}``."""
         return self.contact(contact_id).url
 
+    def files(self) -> list[HubSpotFileInfo]:
+        """Every file uploaded through ``POST /files/v3/files``, oldest first."""
+        return self._list(HubSpotFileInfo, "files", "files")
+
+    def notes(self, contact_id: str | None = None) -> list[HubSpotNote]:
+        """Every note, or those associated with ``contact_id``, oldest first."""
+        return self._list(HubSpotNote, "notes", "notes", contact_id=contact_id)
+
     def rate_limit(
         self, *, times: int | None = 1, retry_after: int = 1, policy: str = "SECONDLY"
     ) -> FaultRule:
         """Answer the next ``times`` API calls 429 with HubSpot's body and quota headers."""
-        body = {
-            "status": "error",
-            "message": f"You have reached your {policy.lower()} limit.",
-            "errorType": "RATE_LIMIT",
-            "correlationId": "00000000-0000-4000-8000-000000000429",
-            "policyName": policy,
-        }
-        fault = RateLimitFault(retry_after=retry_after, status=429, body=body)
+        fault = RateLimitFault(
+            retry_after=retry_after, status=429, body=hubspot_rate_limit_body(policy)
+        )
         return self.admin.add_fault(fault, path="/crm/*", times=times)

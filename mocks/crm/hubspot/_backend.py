@@ -17,6 +17,7 @@ from typing import Any
 from mocks.crm._common import CrmBackend
 from mocks.crm._rules import HUBSPOT_RULES, ValidationRules, Violation, check
 from mocks.crm.exceptions import HubSpotApiError
+from mocks.crm.hubspot._attachments import Attachments, Note
 
 __all__ = [
     "DEFAULT_PORTAL_ID",
@@ -26,6 +27,7 @@ __all__ = [
     "HubSpotBackend",
     "RateLimits",
     "iso",
+    "note_json",
 ]
 
 HUBSPOT_TOKEN = "pat-na1-00000000-0000-4000-8000-000000000000"
@@ -198,12 +200,18 @@ class HubSpotBackend(CrmBackend):
         self.app_url = app_url.rstrip("/")
         self.contacts: dict[str, Contact] = {}
         self.limits = RateLimits()
+        self.attachments = Attachments(lambda: self.ids, portal_id, self._is_live)
 
     def reset(self) -> None:
         with self.lock:
             super().reset()
             self.contacts.clear()
             self.limits.reset()
+            self.attachments.clear()
+
+    def _is_live(self, contact_id: str) -> bool:
+        contact = self.contacts.get(contact_id)
+        return contact is not None and not contact.archived
 
     # Auth ----------------------------------------------------------------------------
     def authorize(self, authorization: str | None) -> None:
@@ -358,7 +366,14 @@ class HubSpotBackend(CrmBackend):
                 {**c.to_json(), "url": self.record_url(c.id)} for c in self.contacts.values()
             ],
             "rules": self.rules.model_dump(mode="json"),
+            "files": [f.to_json() for f in self.attachments.files.values()],
+            "notes": [note_json(n) for n in self.attachments.notes.values()],
         }
+
+
+def note_json(note: Note) -> dict[str, Any]:
+    """A note as the admin API shows it: with its contact ids and attachment ids."""
+    return {**note.to_json(), "contactIds": note.contact_ids, "attachmentIds": note.attachment_ids}
 
 
 def _copy(contact: Contact) -> Contact:

@@ -9,31 +9,38 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.types import Scope
 
-from mocks._core import RateLimitFault
+from mocks._core import RateLimitAnswer, RateLimitFault, RateLimitResponse, parse_multipart
 from mocks.crm._common import add_rules_routes, loads, media_type
 from mocks.crm.exceptions import HubSpotApiError
-from mocks.crm.hubspot._backend import DEFAULT_PROPERTIES, HubSpotBackend, iso
+from mocks.crm.hubspot._backend import DEFAULT_PROPERTIES, HubSpotBackend, iso, note_json
 from mocks.crm.hubspot._search import search
 
 __all__ = [
     "CONTACTS",
+    "FILES",
+    "NOTES",
     "hubspot_admin_routes",
     "hubspot_not_found",
-    "hubspot_rate_limit_headers",
+    "hubspot_rate_limit",
+    "hubspot_rate_limit_body",
     "hubspot_routes",
 ]
 
 CONTACTS = "/crm/v3/objects/contacts"
+FILES = "/files/v3/files"
+NOTES = "/crm/v3/objects/notes"
 _MAX_BATCH = 100
 _MAX_PAGE = 100
 
 Work = Callable[[Any], tuple[int, Any]]
+BodyKind = bool | Literal["multipart"]
+"""How a route reads its body: JSON (True), not at all (False), or multipart fields."""
 
 
 def _properties(request: Request) -> list[str] | None:
@@ -87,11 +94,17 @@ def hubspot_routes(backend: HubSpotBackend) -> APIRouter:
             return Response(status_code=status, headers=headers)
         return JSONResponse(content, status_code=status, headers=headers)
 
-    async def handle(request: Request, work: Work, *, with_body: bool = True) -> Response:
+    async def handle(request: Request, work: Work, *, with_body: BodyKind = True) -> Response:
         try:
             backend.authorize(request.headers.get("authorization"))
-            body = _body(request.headers, await request.body()) if with_body else None
-            status, content = work(body)
+            raw = await request.body()
+            body: Any
+            if with_body == "multipart":
+                body = _multipart_body(request.headers, raw)
+            else:
+                body = _body(request.headers, raw) if with_body else None
+            with backend.lock:
+                status, content = work(body)
         except HubSpotApiError as refusal:
             with backend.lock:
                 correlation = backend.ids.uuid()
@@ -99,7 +112,7 @@ def hubspot_routes(backend: HubSpotBackend) -> APIRouter:
         return answer(status, content)
 
     def route(
-        method: str, path: str, *, with_body: bool = True
+        method: str, path: str, *, with_body: BodyKind = True
     ) -> Callable[[Callable[..., Work]], None]:
         """Declare ``path``; the decorated function maps (request, path params) to its work."""
 
@@ -217,7 +230,25 @@ def hubspot_routes(backend: HubSpotBackend) -> APIRouter:
 
         return work
 
+    @route("POST", FILES, with_body="multipart")
+    def upload_file(request: Request) -> Work:
+        return lambda fields: (201, backend.attachments.upload(fields).to_json())
+
+    @route("POST", NOTES)
+    def create_note(request: Request) -> Work:
+        return lambda body: (201, backend.attachments.create_note(body).to_json())
+
     return router
+
+
+def _multipart_body(headers: Any, raw: bytes) -> dict[str, Any]:
+    if media_type(headers) != "multipart/form-data":
+        raise HubSpotApiError(
+            415,
+            "VALIDATION_ERROR",
+            "HTTP 415 Unsupported Media Type: send the file as multipart/form-data",
+        )
+    return dict(parse_multipart(headers.get("content-type", ""), raw))
 
 
 def _now() -> str:
@@ -238,20 +269,31 @@ def hubspot_not_found(scope: Scope) -> Response:
     )
 
 
-def hubspot_rate_limit_headers(
-    backend: HubSpotBackend,
-) -> Callable[[RateLimitFault], dict[str, str]]:
-    """The ``rate_limit`` fault hook: the quota headers, with the interval used up."""
+def hubspot_rate_limit_body(policy: str = "SECONDLY") -> dict[str, Any]:
+    """HubSpot's 429 body for a ``policy`` (``SECONDLY``, ``DAILY``...)."""
+    return {
+        "status": "error",
+        "message": f"You have reached your {policy.lower()} limit.",
+        "errorType": "RATE_LIMIT",
+        "correlationId": "00000000-0000-4000-8000-000000000429",
+        "policyName": policy,
+    }
 
-    def headers(fault: RateLimitFault) -> dict[str, str]:
+
+def hubspot_rate_limit(backend: HubSpotBackend) -> RateLimitResponse:
+    """The ``rate_limit`` fault hook: the quota headers used up, the secondly-limit body."""
+
+    def answer(fault: RateLimitFault) -> RateLimitAnswer:
         with backend.lock:
-            return backend.limits.headers(exhausted=True)
+            headers = backend.limits.headers(exhausted=True)
+        return RateLimitAnswer(headers=headers, body=hubspot_rate_limit_body())
 
-    return headers
+    return answer
 
 
 def hubspot_admin_routes(backend: HubSpotBackend) -> APIRouter:
     """``GET /__admin/contacts`` (``?property=&value=``), ``GET /__admin/contacts/{id}``,
+    ``GET /__admin/files``, ``GET /__admin/notes`` (``?contact_id=``),
     ``GET|POST /__admin/rules``."""
     router = APIRouter()
 
@@ -277,6 +319,18 @@ def hubspot_admin_routes(backend: HubSpotBackend) -> APIRouter:
             if found is None:
                 raise HTTPException(404, f"no contact {contact_id}; list them at /__admin/contacts")
             return with_url(found)
+
+    @router.get("/files")
+    def files() -> dict[str, Any]:
+        with backend.lock:
+            listed = [f.to_json() for f in backend.attachments.files.values()]
+        return {"files": listed, "count": len(listed)}
+
+    @router.get("/notes")
+    def notes(contact_id: str | None = None) -> dict[str, Any]:
+        with backend.lock:
+            listed = [note_json(n) for n in backend.attachments.notes_of(contact_id)]
+        return {"notes": listed, "count": len(listed)}
 
     add_rules_routes(router, backend)
     return router

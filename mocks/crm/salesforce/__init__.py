@@ -14,13 +14,14 @@ leads and expires its sessions through the admin API, in either mode::
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from mocks._core import MockService
-from mocks.crm._common import CrmAdmin, answer_unmatched
+from mocks.crm._common import CrmAdmin
 from mocks.crm._rules import SALESFORCE_RULES, ValidationRules
 from mocks.crm.salesforce._auth import (
     ORG_ID,
@@ -33,14 +34,16 @@ from mocks.crm.salesforce._auth import (
 )
 from mocks.crm.salesforce._backend import Lead, SalesforceBackend
 from mocks.crm.salesforce._routes import (
+    CONTENT_VERSIONS,
     LEADS,
     salesforce_admin_routes,
     salesforce_not_found,
-    salesforce_rate_limit_headers,
+    salesforce_rate_limit,
     salesforce_routes,
 )
 
 __all__ = [
+    "CONTENT_VERSIONS",
     "LEADS",
     "ORG_ID",
     "SF_CLIENT_ID",
@@ -51,6 +54,7 @@ __all__ = [
     "Lead",
     "SalesforceAdmin",
     "SalesforceBackend",
+    "SalesforceContentVersion",
     "SalesforceLead",
     "Sessions",
     "create_service",
@@ -84,14 +88,14 @@ def create_service(
         rules=rules,
         seed=seed,
     )
-    service = MockService(
+    return MockService(
         "salesforce",
         backend,
         salesforce_routes,
         admin_routes=salesforce_admin_routes,
-        rate_limit_headers=salesforce_rate_limit_headers(backend),
+        rate_limit_response=salesforce_rate_limit,
+        unmatched=salesforce_not_found,
     )
-    return answer_unmatched(service, salesforce_not_found)
 
 
 class SalesforceLead(BaseModel):
@@ -106,20 +110,38 @@ class SalesforceLead(BaseModel):
         return bool(self.fields.get("IsDeleted"))
 
 
+class SalesforceContentVersion(BaseModel):
+    """A file stored as a ``ContentVersion``; ``content`` is its bytes."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = Field(alias="Id")
+    content_document_id: str = Field(alias="ContentDocumentId")
+    title: str = Field(alias="Title")
+    path_on_client: str = Field(alias="PathOnClient")
+    description: str | None = Field(alias="Description")
+    first_publish_location_id: str | None = Field(alias="FirstPublishLocationId")
+    size: int = Field(alias="ContentSize")
+    version_data: str = Field(alias="VersionData")
+
+    @property
+    def content(self) -> bytes:
+        return base64.b64decode(self.version_data)
+
+
 class SalesforceAdmin(CrmAdmin):
     """Typed access to the Salesforce mock's admin routes, over any :class:`AdminClient`."""
 
     def leads(self) -> list[SalesforceLead]:
         """Every lead, deleted ones included, oldest first."""
-        return [SalesforceLead.model_validate(x) for x in self.admin.get("leads")["leads"]]
+        return self._list(SalesforceLead, "leads", "leads")
 
     def lead(self, lead_id: str) -> SalesforceLead:
-        return SalesforceLead.model_validate(self.admin.get(f"leads/{lead_id}"))
+        return self._get(SalesforceLead, f"leads/{lead_id}")
 
     def lead_by(self, field: str, value: str) -> SalesforceLead | None:
         """The live lead whose ``field`` (any case) holds ``value``."""
-        found = self.admin.get("leads", field=field, value=value)["leads"]
-        return SalesforceLead.model_validate(found[0]) if found else None
+        return self._first(SalesforceLead, "leads", "leads", field=field, value=value)
 
     def record_url(self, lead_id: str) -> str:
         """``{instance}/lightning/r/Lead/{id}/view``."""
@@ -128,6 +150,12 @@ class SalesforceAdmin(CrmAdmin):
     def expire_sessions(self) -> int:
         """End every session now: the next API call answers 401 ``INVALID_SESSION_ID``."""
         return int(self.admin.post("sessions/expire")["expired"])
+
+    def content_versions(self, lead_id: str | None = None) -> list[SalesforceContentVersion]:
+        """Every file stored as a ContentVersion, or those first published on ``lead_id``."""
+        return self._list(
+            SalesforceContentVersion, "content_versions", "content_versions", lead_id=lead_id
+        )
 
     def live_sessions(self) -> int:
         return int(self.admin.get("sessions")["live"])

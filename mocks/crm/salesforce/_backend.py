@@ -23,6 +23,7 @@ from mocks.crm.salesforce._auth import (
     SF_USERNAME,
     Sessions,
 )
+from mocks.crm.salesforce._content import ContentVersions
 
 __all__ = ["Lead", "SalesforceBackend", "sf_time"]
 
@@ -175,11 +176,13 @@ class SalesforceBackend(CrmBackend):
         self.default_status = default_status
         self.leads: dict[str, Lead] = {}
         self.api_calls = 0
+        self.content = ContentVersions(lambda: self.ids, self._live_lead_id)
 
     def reset(self) -> None:
         with self.lock:
             super().reset()
             self.leads.clear()
+            self.content.clear()
             self.sessions.clear()
             self.api_calls = 0
 
@@ -205,6 +208,13 @@ class SalesforceBackend(CrmBackend):
                 if not lead.deleted and (lead.id == lead_id or lead.id[:15] == lead_id):
                     return lead
         raise SalesforceApiError.one(404, "NOT_FOUND", _NOT_FOUND)
+
+    def _live_lead_id(self, lead_id: str) -> str | None:
+        """The 18-char id of the live lead ``lead_id`` names, or None."""
+        try:
+            return self.get(lead_id).id
+        except SalesforceApiError:
+            return None
 
     def _external_field(self, field: str) -> str:
         for name in self.external_id_fields:
@@ -265,6 +275,11 @@ class SalesforceBackend(CrmBackend):
             if candidate not in self.leads:
                 return candidate
 
+    def create_content_version(self, fields: Any) -> str:
+        """Store a ``ContentVersion`` (a file on a lead); its id."""
+        with self.lock:
+            return self.content.create(fields, datetime.now(UTC)).id
+
     def create(self, fields: Any, *, allow_save: bool = False) -> Lead:
         clean = _scalar_fields(fields)
         with self.lock:
@@ -307,6 +322,7 @@ class SalesforceBackend(CrmBackend):
         return {
             "leads": [self.lead_json(lead) for lead in self.leads.values()],
             "sessions": self.sessions.live_count(),
+            "content_versions": [v.to_json() for v in self.content.versions.values()],
             "rules": self.rules.model_dump(mode="json"),
         }
 

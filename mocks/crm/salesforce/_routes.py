@@ -17,20 +17,22 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.types import Scope
 
-from mocks._core import RateLimitFault
+from mocks._core import RateLimitAnswer, RateLimitFault
 from mocks.crm._common import add_rules_routes, loads, media_type
 from mocks.crm.exceptions import SalesforceApiError, SalesforceOAuthError
 from mocks.crm.salesforce._backend import DAILY_API_LIMIT, SalesforceBackend
 
 __all__ = [
+    "CONTENT_VERSIONS",
     "LEADS",
     "salesforce_admin_routes",
     "salesforce_not_found",
-    "salesforce_rate_limit_headers",
+    "salesforce_rate_limit",
     "salesforce_routes",
 ]
 
 LEADS = "/services/data/{version}/sobjects/Lead"
+CONTENT_VERSIONS = "/services/data/{version}/sobjects/ContentVersion"
 _VERSION = re.compile(r"^v(\d+)\.0$")
 _OLDEST, _NEWEST = 20, 64
 # From API v46.0 an upsert that updates answers 200 with a body; before, 204.
@@ -171,6 +173,10 @@ def salesforce_routes(backend: SalesforceBackend) -> APIRouter:
             return 204, None
         return 200, _saved(lead.id, created=False)
 
+    @route("POST", CONTENT_VERSIONS, with_body=True)
+    def create_content_version(request: Request, major: int, body: Any) -> tuple[int, Any]:
+        return 201, _saved(backend.create_content_version(body))
+
     return router
 
 
@@ -182,20 +188,18 @@ def salesforce_not_found(scope: Scope) -> Response:
     )
 
 
-def salesforce_rate_limit_headers(
-    backend: SalesforceBackend,
-) -> Callable[[RateLimitFault], dict[str, str]]:
-    """The ``rate_limit`` fault hook: ``Sforce-Limit-Info`` showing the quota used up."""
-
-    def headers(fault: RateLimitFault) -> dict[str, str]:
-        return {"Sforce-Limit-Info": f"api-usage={DAILY_API_LIMIT}/{DAILY_API_LIMIT}"}
-
-    return headers
+def salesforce_rate_limit(fault: RateLimitFault) -> RateLimitAnswer:
+    """The ``rate_limit`` fault hook: ``Sforce-Limit-Info`` showing the quota used up and
+    Salesforce's ``REQUEST_LIMIT_EXCEEDED`` error."""
+    body = [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
+    headers = {"Sforce-Limit-Info": f"api-usage={DAILY_API_LIMIT}/{DAILY_API_LIMIT}"}
+    return RateLimitAnswer(headers=headers, body=body)
 
 
 def salesforce_admin_routes(backend: SalesforceBackend) -> APIRouter:
     """``GET /__admin/leads`` (``?field=&value=``), ``GET /__admin/leads/{id}``,
-    ``POST /__admin/sessions/expire``, ``GET /__admin/sessions``, ``GET|POST /__admin/rules``."""
+    ``POST /__admin/sessions/expire``, ``GET /__admin/sessions``, ``GET|POST /__admin/rules``,
+    ``GET /__admin/content_versions`` (``?lead_id=``)."""
     router = APIRouter()
 
     def base(request: Request) -> str:
@@ -235,6 +239,12 @@ def salesforce_admin_routes(backend: SalesforceBackend) -> APIRouter:
     def sessions() -> dict[str, int]:
         with backend.lock:
             return {"live": backend.sessions.live_count()}
+
+    @router.get("/content_versions")
+    def content_versions(lead_id: str | None = None) -> dict[str, Any]:
+        with backend.lock:
+            listed = [v.to_json() for v in backend.content.of(lead_id)]
+        return {"content_versions": listed, "count": len(listed)}
 
     add_rules_routes(router, backend)
     return router

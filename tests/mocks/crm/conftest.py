@@ -1,11 +1,10 @@
 """The CRM mocks in both modes (in-process ASGI and a real server on loopback).
 
-Each handle is built once per session and reset before every test.
+Each handle is built once per session and reset before every test (``both_modes``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,52 +16,29 @@ from mocks.crm.hubspot import create_service as create_hubspot
 from mocks.crm.salesforce import SF_CLIENT_ID, SF_CLIENT_SECRET
 from mocks.crm.salesforce import create_service as create_salesforce
 
-MODES = ["asgi", "server"]
+from .._modes import both_modes
+
 SEED = 42
 HUBSPOT_UNIQUE = HUBSPOT_RULES.updated({"unique": ["email", "whatsapp_phone"]})
 
 
-def _handle(service: Any, mode: str) -> Iterator[MockHandle[Any]]:
-    with MockHandle(service, mode=mode) as handle:  # type: ignore[arg-type]
-        yield handle
-
-
-@pytest.fixture(scope="session")
-def _hubspot_asgi() -> Iterator[MockHandle[Any]]:
-    yield from _handle(create_hubspot(rules=HUBSPOT_UNIQUE, seed=SEED), "asgi")
-
-
-@pytest.fixture(scope="session")
-def _hubspot_server() -> Iterator[MockHandle[Any]]:
-    yield from _handle(create_hubspot(rules=HUBSPOT_UNIQUE, seed=SEED), "server")
-
-
-@pytest.fixture(scope="session")
-def _salesforce_asgi() -> Iterator[MockHandle[Any]]:
-    yield from _handle(create_salesforce(seed=SEED), "asgi")
-
-
-@pytest.fixture(scope="session")
-def _salesforce_server() -> Iterator[MockHandle[Any]]:
-    yield from _handle(create_salesforce(seed=SEED), "server")
-
-
-@pytest.fixture(params=MODES)
-def hubspot(request: pytest.FixtureRequest) -> MockHandle[Any]:
-    """The HubSpot mock (``email`` and ``whatsapp_phone`` unique), fresh, in each mode."""
-    handle: MockHandle[Any] = request.getfixturevalue(f"_hubspot_{request.param}")
-    handle.reset()
+def _with_token(handle: MockHandle[Any]) -> None:
     handle.client.headers["Authorization"] = f"Bearer {HUBSPOT_TOKEN}"
-    return handle
 
 
-@pytest.fixture(params=MODES)
-def salesforce(request: pytest.FixtureRequest) -> MockHandle[Any]:
-    """The Salesforce mock, fresh, in each mode; its client carries no session yet."""
-    handle: MockHandle[Any] = request.getfixturevalue(f"_salesforce_{request.param}")
-    handle.reset()
+def _without_session(handle: MockHandle[Any]) -> None:
     handle.client.headers.pop("Authorization", None)
-    return handle
+
+
+hubspot = both_modes(
+    "hubspot", lambda: create_hubspot(rules=HUBSPOT_UNIQUE, seed=SEED), prepare=_with_token
+)
+"""The HubSpot mock (``email`` and ``whatsapp_phone`` unique), fresh, in each mode."""
+
+salesforce = both_modes(
+    "salesforce", lambda: create_salesforce(seed=SEED), prepare=_without_session
+)
+"""The Salesforce mock, fresh, in each mode; its client carries no session yet."""
 
 
 def login(salesforce: MockHandle[Any]) -> dict[str, Any]:
