@@ -1,0 +1,176 @@
+"""``flowharness run``: play scenario files against the embedded reference endpoint or yours."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from harness.cli._options import app_secret_option, budget_option, public_key_option
+
+DEFAULT_PATHS = ("scenarios",)
+
+
+def quiet_reference_server() -> None:
+    """The embedded endpoint logs warnings on purpose (alerts, parked leads): hide them."""
+    logger = logging.getLogger("reference_server")
+    logger.addHandler(logging.NullHandler())
+    logger.propagate = False
+
+
+def _remote_target(
+    endpoint: str | None,
+    public_key: Path | None,
+    app_secret: str | None,
+    mocks_config: Path | None,
+    mock: tuple[str, ...],
+    flow_token_secret: str | None,
+    webhook_url: str | None,
+    budget: float,
+):  # type: ignore[no-untyped-def]
+    from harness.scenarios._remote import RemoteTarget, read_mocks_config
+
+    missing = [
+        name
+        for name, value in (("--endpoint", endpoint), ("--public-key", public_key))
+        if value is None
+    ]
+    if app_secret is None:
+        missing.append("--app-secret (or FLOWHARNESS_APP_SECRET)")
+    if missing:
+        raise click.UsageError("the remote target needs " + ", ".join(missing))
+    mocks = read_mocks_config(mocks_config) if mocks_config else {}
+    for item in mock:
+        name, sep, url = item.partition("=")
+        if not sep or not url:
+            raise click.BadParameter(f"expected NAME=URL, got {item!r}", param_hint="--mock")
+        mocks[name] = url
+    assert endpoint is not None
+    assert public_key is not None
+    assert app_secret is not None
+    return RemoteTarget(
+        endpoint,
+        public_key=public_key.read_bytes(),
+        app_secret=app_secret,
+        mocks=mocks,
+        flow_token_secret=flow_token_secret,
+        webhook_url=webhook_url,
+        budget=budget,
+    )
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--target",
+    type=click.Choice(["embedded", "remote"]),
+    default="embedded",
+    show_default=True,
+    help="embedded: the reference endpoint, worker and mocks in-process; remote: your endpoint.",
+)
+@click.option("--parallel", "-n", type=click.IntRange(min=1), default=4, show_default=True)
+@click.option(
+    "-k",
+    "pattern",
+    metavar="PATTERN",
+    help="Only scenarios whose file, name or tag contains PATTERN.",
+)
+@click.option(
+    "--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here."
+)
+@click.option(
+    "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write JSON here."
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write an HTML report here.",
+)
+@click.option("--endpoint", metavar="URL", help="Remote: the endpoint's URL.")
+@public_key_option
+@app_secret_option
+@click.option(
+    "--mocks-config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Remote: JSON mapping mock names to URLs (as written by `flowharness mocks up`).",
+)
+@click.option(
+    "--mock", multiple=True, metavar="NAME=URL", help="Remote: one mock's URL (repeatable)."
+)
+@click.option(
+    "--flow-token-secret",
+    envvar="FLOWHARNESS_FLOW_TOKEN_SECRET",
+    help="Remote: mint flow tokens in the reference server's format with this secret.",
+)
+@click.option("--webhook-url", metavar="URL", help="Remote: where webhook steps post.")
+@budget_option
+@click.option(
+    "--verbose", "-v", is_flag=True, help="Print every scenario's report, not only failures."
+)
+def run(
+    paths: tuple[Path, ...],
+    target: str,
+    parallel: int,
+    pattern: str | None,
+    junit: Path | None,
+    json_path: Path | None,
+    html_path: Path | None,
+    endpoint: str | None,
+    public_key: Path | None,
+    app_secret: str | None,
+    mocks_config: Path | None,
+    mock: tuple[str, ...],
+    flow_token_secret: str | None,
+    webhook_url: str | None,
+    budget: float,
+    verbose: bool,
+) -> None:
+    """Run scenario files (default: the scenarios/ catalog); exit 1 if any fails."""
+    from harness.scenarios import (
+        EmbeddedTarget,
+        ScenarioError,
+        arun_scenarios,
+        load_scenarios,
+        select,
+    )
+    from harness.scenarios._reports import write_reports
+    from harness.scenarios._terminal import LiveProgress, summary_table
+
+    console = Console()
+    try:
+        scenarios = select(load_scenarios(paths or DEFAULT_PATHS), pattern)
+        if target == "remote":
+            chosen = _remote_target(
+                endpoint,
+                public_key,
+                app_secret,
+                mocks_config,
+                mock,
+                flow_token_secret,
+                webhook_url,
+                budget,
+            )
+        else:
+            chosen = EmbeddedTarget(budget=budget)
+    except ScenarioError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not scenarios:
+        raise click.ClickException("no scenario matches" + (f" -k {pattern!r}" if pattern else ""))
+    quiet_reference_server()
+    import asyncio
+
+    with LiveProgress(console, len(scenarios)) as progress:
+        result = asyncio.run(
+            arun_scenarios(scenarios, chosen, parallel=parallel, progress=progress)
+        )
+    for scenario in result.scenarios:
+        if verbose or scenario.status in ("failed", "error"):
+            console.print(scenario.report(), markup=False, highlight=False)
+    console.print(summary_table(result))
+    for path in write_reports(result, junit=junit, json_path=json_path, html_path=html_path):
+        console.print(f"wrote {path}")
+    if not result.ok:
+        raise SystemExit(result.exit_code)

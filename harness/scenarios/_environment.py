@@ -1,0 +1,170 @@
+"""What a step talks to: the endpoint (through a client) and the mocks (through their admin API).
+
+:class:`Environment` is one scenario's world. Targets build it (``_embedded``:
+everything in-process; ``_remote``: an endpoint and mocks on the network). The
+collections checks read (contacts, notifications, alerts...) come from the mocks'
+admin API, so they work the same on both targets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from abc import ABC, abstractmethod
+from typing import Any
+
+from harness.client import AsyncFlowClient
+from harness.scenarios.exceptions import ScenarioRuntimeError, TargetError
+
+__all__ = ["ALERTS_PATH", "NOTIFY_PATH", "Environment", "MockAdmin"]
+
+NOTIFY_PATH = "/services/TFLOWHARNESS/BNOTIFY/notify"
+"""The Slack webhook path lead notifications go to (configure the endpoint under test so)."""
+ALERTS_PATH = "/services/TFLOWHARNESS/BALERTS/alerts"
+"""The Slack webhook path operations alerts go to."""
+
+MockAdmin = Any  # mocks._core.AsyncAdminClient; Any keeps mocks out of this import
+
+
+class Environment(ABC):
+    """One scenario's endpoint, mocks and keys; an async context manager."""
+
+    crm: str = "hubspot"
+    flow_path: str | None = None
+
+    @abstractmethod
+    def client(
+        self,
+        *,
+        key: str = "current",
+        key_refresh: bool = False,
+        app_secret: str = "current",  # noqa: S107
+    ) -> AsyncFlowClient:
+        """A client with the named public key and app secret: current, previous or other."""
+
+    @abstractmethod
+    def mint_token(
+        self,
+        phone: str,
+        *,
+        flow_id: str = "",
+        campaign: str = "",
+        source: str = "",
+        ttl_seconds: int | None = None,
+        forged: bool = False,
+    ) -> str: ...
+
+    @abstractmethod
+    def mock(self, name: str) -> MockAdmin:
+        """The admin client of a mock (``crm`` names the scenario's CRM)."""
+
+    @abstractmethod
+    async def stream(self, name: str) -> list[dict[str, Any]]:
+        """Entries of the endpoint's ``dead_letter``/``parked``/``completions``/``attachments``."""
+
+    @abstractmethod
+    def app_secret(self, name: str = "current") -> str:
+        """The app secret the endpoint expects (``current``) or another one."""
+
+    @abstractmethod
+    async def post_webhook(self, body: bytes, signature: str | None) -> tuple[int, str]: ...
+
+    async def idle(self) -> None:
+        """Let background work go on (embedded: the worker); called while waiting."""
+        await asyncio.sleep(0.05)
+
+    async def __aenter__(self) -> Environment:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close what the environment opened (clients, mocks)."""
+        return None
+
+    # -- collections for checks ----------------------------------------------------
+
+    def _mock_name(self, name: str) -> str:
+        if name == "crm":
+            if self.crm == "none":
+                raise ScenarioRuntimeError("this scenario has no CRM (setup.crm: none)")
+            return self.crm
+        return name
+
+    async def contacts(self) -> list[dict[str, Any]]:
+        """The CRM's records, each flattened: ``id``, ``url`` and every property."""
+        state = await self.mock("crm").state()
+        records = state.get("contacts") or state.get("leads") or state.get("records") or []
+        flat = []
+        for record in records:
+            item = {k: v for k, v in record.items() if k not in ("properties", "fields")}
+            item.update(record.get("properties") or record.get("fields") or {})
+            flat.append(item)
+        return flat
+
+    async def requests(self, mock: str, **criteria: Any) -> list[dict[str, Any]]:
+        entries = await self.mock(mock).requests(**criteria)
+        return [
+            {
+                "method": e.method,
+                "path": e.path,
+                "status": e.status,
+                "json": e.body_json,
+                "text": e.body_text,
+                "headers": e.headers,
+                "faults": e.faults,
+            }
+            for e in entries
+        ]
+
+    async def notifications(self, channel: str) -> list[dict[str, Any]]:
+        """Lead notifications the endpoint delivered, as ``{"text", "status", ...}``."""
+        if channel == "slack":
+            found = await self.requests("slack", path=NOTIFY_PATH)
+            return [{**n, "text": _text(n.get("json"))} for n in found if _delivered(n)]
+        if channel == "teams":
+            found = await self.requests("teams", method="POST")
+            return [{**n, "text": _text(n.get("json"))} for n in found if _delivered(n)]
+        if channel == "whatsapp":
+            found = await self.requests("cloud_api", method="POST", path_glob="*/messages")
+            return [
+                {**n, "text": ((n.get("json") or {}).get("text") or {}).get("body", "")}
+                for n in found
+                if _delivered(n)
+            ]
+        if channel == "email":
+            return await self.emails()
+        raise ScenarioRuntimeError(f"unknown notification channel {channel!r}")
+
+    async def emails(self) -> list[dict[str, Any]]:
+        state = await self.mock("email").state()
+        messages = state.get("messages") or state.get("emails") or []
+        out = []
+        for message in messages:
+            text = message.get("text") or message.get("body") or message.get("content") or ""
+            out.append({**message, "text": text})
+        return out
+
+    async def alerts(self) -> list[dict[str, Any]]:
+        """Operations alerts posted to the Slack alerts webhook."""
+        found = await self.requests("slack", path=ALERTS_PATH)
+        return [{**n, "text": _text(n.get("json"))} for n in found if _delivered(n)]
+
+
+def _delivered(entry: dict[str, Any]) -> bool:
+    status = entry.get("status")
+    return status is not None and 200 <= status < 300
+
+
+def _text(body: Any) -> str:
+    if isinstance(body, dict):
+        for key in ("text", "summary"):
+            if isinstance(body.get(key), str):
+                return str(body[key])
+    return json.dumps(body, ensure_ascii=False) if body is not None else ""
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise TargetError(message)

@@ -1,0 +1,177 @@
+"""The remote target: an endpoint on the network, and mocks started by ``flowharness mocks up``.
+
+Everything is checked from the outside: the client speaks the protocol to the
+endpoint's URL, and expectations on the mocks go through their ``/__admin`` API.
+The mocks are shared, so scenarios run one at a time and each starts by resetting
+them. The endpoint must be configured to call the mocks (Slack notifications to
+``NOTIFY_PATH``, alerts to ``ALERTS_PATH``; see ``scenarios/README.md``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from harness.client import AsyncFlowClient
+from harness.scenarios._environment import Environment, MockAdmin
+from harness.scenarios._keys import KeySet
+from harness.scenarios._model import Scenario
+from harness.scenarios.exceptions import ScenarioRuntimeError, TargetError
+
+__all__ = ["RemoteEnvironment", "RemoteTarget", "read_mocks_config"]
+
+
+def read_mocks_config(path: Path | str) -> dict[str, str]:
+    """``{"hubspot": "http://127.0.0.1:8101", ...}`` from a JSON file (``mocks`` key or flat)."""
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise TargetError(f"cannot read the mocks config {path}: {exc}") from exc
+    mocks = data.get("mocks", data) if isinstance(data, dict) else None
+    if not isinstance(mocks, dict):
+        raise TargetError(f"{path}: expected a JSON object mapping mock names to URLs")
+    urls: dict[str, str] = {}
+    for name, value in mocks.items():
+        url = value.get("url") if isinstance(value, dict) else value
+        if isinstance(url, str):
+            urls[str(name)] = url
+    return urls
+
+
+class RemoteTarget:
+    name = "remote"
+    max_parallel = 1  # the mocks are shared: one scenario at a time
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        public_key: str | bytes,
+        app_secret: str,
+        mocks: dict[str, str] | None = None,
+        crm: str | None = None,
+        flow_token_secret: str | None = None,
+        webhook_url: str | None = None,
+        budget: float = 3.0,
+    ):
+        if not endpoint.startswith(("http://", "https://")):
+            raise TargetError(f"the endpoint must be an http(s) URL, not {endpoint!r}")
+        self.endpoint = endpoint
+        self.public_key = public_key
+        self.app_secret = app_secret
+        self.mocks = dict(mocks or {})
+        self.crm = crm
+        self.flow_token_secret = flow_token_secret
+        self.webhook_url = webhook_url
+        self.budget = budget
+        self.keys = KeySet()  # only "other": a key the endpoint does not know
+
+    def environment(self, scenario: Scenario) -> RemoteEnvironment:
+        return RemoteEnvironment(self, scenario)
+
+    def describe(self) -> str:
+        return f"remote endpoint {self.endpoint}"
+
+
+class RemoteEnvironment(Environment):
+    def __init__(self, target: RemoteTarget, scenario: Scenario):
+        self.target = target
+        self.scenario = scenario
+        self.crm = target.crm or scenario.setup.crm
+        self.flow_path = scenario.setup.flow
+        self._admins: dict[str, MockAdmin] = {}
+        self._clients: dict[tuple[str, bool, str], AsyncFlowClient] = {}
+
+    async def __aenter__(self) -> RemoteEnvironment:
+        if self.scenario.setup.settings or self.scenario.setup.server_keys != ("current",):
+            raise TargetError("this scenario reconfigures the endpoint: run it embedded")
+        for name in self.scenario.mocks_used():
+            await self.mock(name).reset()
+        return self
+
+    def client(
+        self,
+        *,
+        key: str = "current",
+        key_refresh: bool = False,
+        app_secret: str = "current",  # noqa: S107
+    ) -> AsyncFlowClient:
+        if key == "previous" or app_secret == "previous":
+            raise TargetError("key and secret rotation scenarios need the embedded target")
+        cache_key = (key, key_refresh, app_secret)
+        if cache_key not in self._clients:
+            current = self.target.public_key
+            public = current if key == "current" else self.target.keys.public("other")
+            secret = self.target.app_secret if app_secret == "current" else "not-the-app-secret"
+            self._clients[cache_key] = AsyncFlowClient(
+                self.target.endpoint,
+                public_key=public,
+                app_secret=secret,
+                key_provider=(lambda: current) if key_refresh else None,
+                budget=self.target.budget,
+            )
+        return self._clients[cache_key]
+
+    def mint_token(
+        self,
+        phone: str,
+        *,
+        flow_id: str = "",
+        campaign: str = "",
+        source: str = "",
+        ttl_seconds: int | None = None,
+        forged: bool = False,
+    ) -> str:
+        if not self.target.flow_token_secret:
+            raise TargetError(
+                "minting flow tokens for a remote endpoint needs --flow-token-secret "
+                "(the reference server's token format)"
+            )
+        from reference_server import FlowTokens
+
+        secret = "forged-" + self.target.flow_token_secret if forged else None
+        tokens = FlowTokens([secret or self.target.flow_token_secret])
+        return tokens.issue(
+            phone, flow_id or "flow", campaign=campaign, source=source, ttl_seconds=ttl_seconds
+        )
+
+    def mock(self, name: str) -> MockAdmin:
+        name = self._mock_name(name)
+        if name not in self._admins:
+            url = self.target.mocks.get(name)
+            if url is None:
+                raise TargetError(
+                    f"no URL for the {name} mock: pass --mocks-config (from `flowharness "
+                    f"mocks up`) or --mock {name}=URL"
+                )
+            from mocks._core import AsyncAdminClient
+
+            self._admins[name] = AsyncAdminClient(url)
+        return self._admins[name]
+
+    async def stream(self, name: str) -> list[dict[str, Any]]:
+        raise TargetError(f"{name} entries live inside the endpoint: check them embedded")
+
+    def app_secret(self, name: str = "current") -> str:
+        if name != "current":
+            raise ScenarioRuntimeError("only the current app secret is known remotely")
+        return self.target.app_secret
+
+    async def post_webhook(self, body: bytes, signature: str | None) -> tuple[int, str]:
+        if not self.target.webhook_url:
+            raise TargetError("webhook steps need --webhook-url on the remote target")
+        headers = {"Content-Type": "application/json"}
+        if signature:
+            headers["X-Hub-Signature-256"] = signature
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            response = await http.post(self.target.webhook_url, content=body, headers=headers)
+        return response.status_code, response.text
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        for admin in self._admins.values():
+            await admin.aclose()
