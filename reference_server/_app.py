@@ -38,8 +38,14 @@ class SendFlowRequest(BaseModel):
     body_text: str = "Tell us a little about you and we will get back to you."
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, http: httpx.AsyncClient | None = None
+) -> FastAPI:
     """The endpoint as an ASGI app; ``settings`` default to the environment.
+
+    ``http`` carries every outbound call (alerts, Cloud API, and the in-process
+    worker's CRM and notifications); the caller keeps ownership of it. None: the
+    app makes its own client and closes it at shutdown.
 
     Everything lives on ``app.state`` (``settings``, ``redis``, ``queue``, ``tokens``,
     ``alerter``, ``metrics``, ``http``), built here rather than at startup so the app
@@ -55,7 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     tokens = FlowTokens(
         settings.flow_token_secret_values(), ttl_seconds=settings.flow_token_ttl_seconds
     )
-    http = httpx.AsyncClient()
+    owns_http = http is None
+    http = http or httpx.AsyncClient()
     metrics = Metrics()
     alerter = Alerter(settings, http)
     endpoint = FlowEndpoint(
@@ -84,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.run_worker:
             from reference_server.worker import Worker
 
-            worker = Worker(settings, redis, alerter=alerter, metrics=metrics)
+            worker = Worker(settings, redis, alerter=alerter, metrics=metrics, http=http)
             app.state.worker = worker
             worker_task = asyncio.create_task(worker.run_forever())
         try:
@@ -94,7 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.worker.stop()
                 await worker_task
             await alerter.drain()
-            await http.aclose()
+            if owns_http:
+                await http.aclose()
             await redis.aclose()
 
     app = FastAPI(title="flowharness reference endpoint", lifespan=lifespan, docs_url=None)

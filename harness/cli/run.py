@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
 from harness.cli._options import app_secret_option, budget_option, public_key_option
+
+if TYPE_CHECKING:
+    from harness.scenarios._remote import RemoteTarget
 
 DEFAULT_PATHS = ("scenarios",)
 
@@ -24,13 +28,14 @@ def _remote_target(
     endpoint: str | None,
     public_key: Path | None,
     app_secret: str | None,
-    mocks_config: Path | None,
+    mocks_config: str | None,
     mock: tuple[str, ...],
+    crm: str | None,
     flow_token_secret: str | None,
     webhook_url: str | None,
     budget: float,
-):  # type: ignore[no-untyped-def]
-    from harness.scenarios._remote import RemoteTarget, read_mocks_config
+) -> RemoteTarget:
+    from harness.scenarios._remote import RemoteTarget, parse_mock_options, read_mocks_config
 
     missing = [
         name
@@ -39,22 +44,16 @@ def _remote_target(
     ]
     if app_secret is None:
         missing.append("--app-secret (or FLOWHARNESS_APP_SECRET)")
-    if missing:
+    if missing or endpoint is None or public_key is None or app_secret is None:
         raise click.UsageError("the remote target needs " + ", ".join(missing))
     mocks = read_mocks_config(mocks_config) if mocks_config else {}
-    for item in mock:
-        name, sep, url = item.partition("=")
-        if not sep or not url:
-            raise click.BadParameter(f"expected NAME=URL, got {item!r}", param_hint="--mock")
-        mocks[name] = url
-    assert endpoint is not None
-    assert public_key is not None
-    assert app_secret is not None
+    mocks |= parse_mock_options(mock)
     return RemoteTarget(
         endpoint,
         public_key=public_key.read_bytes(),
         app_secret=app_secret,
         mocks=mocks,
+        crm=crm,
         flow_token_secret=flow_token_secret,
         webhook_url=webhook_url,
         budget=budget,
@@ -94,11 +93,17 @@ def _remote_target(
 @app_secret_option
 @click.option(
     "--mocks-config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Remote: JSON mapping mock names to URLs (as written by `flowharness mocks up`).",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+    help="Remote: the JSON `flowharness mocks up --json` prints, saved to a file "
+    "('-': read it from standard input).",
 )
 @click.option(
     "--mock", multiple=True, metavar="NAME=URL", help="Remote: one mock's URL (repeatable)."
+)
+@click.option(
+    "--crm",
+    type=click.Choice(["hubspot", "salesforce"]),
+    help="Remote: the CRM the endpoint writes to (default: each scenario's setup.crm).",
 )
 @click.option(
     "--flow-token-secret",
@@ -121,8 +126,9 @@ def run(
     endpoint: str | None,
     public_key: Path | None,
     app_secret: str | None,
-    mocks_config: Path | None,
+    mocks_config: str | None,
     mock: tuple[str, ...],
+    crm: str | None,
     flow_token_secret: str | None,
     webhook_url: str | None,
     budget: float,
@@ -132,6 +138,7 @@ def run(
     from harness.scenarios import (
         EmbeddedTarget,
         ScenarioError,
+        Target,
         arun_scenarios,
         load_scenarios,
         select,
@@ -140,6 +147,7 @@ def run(
     from harness.scenarios._terminal import LiveProgress, summary_table
 
     console = Console()
+    chosen: Target
     try:
         scenarios = select(load_scenarios(paths or DEFAULT_PATHS), pattern)
         if target == "remote":
@@ -149,6 +157,7 @@ def run(
                 app_secret,
                 mocks_config,
                 mock,
+                crm,
                 flow_token_secret,
                 webhook_url,
                 budget,

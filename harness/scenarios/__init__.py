@@ -33,6 +33,7 @@ from harness.scenarios._remote import RemoteTarget
 from harness.scenarios._results import Exchange, RunResult, ScenarioResult, StepResult
 from harness.scenarios._runner import (
     Progress,
+    ScenarioRunner,
     Target,
     arun_scenario,
     arun_scenarios,
@@ -61,6 +62,7 @@ __all__ = [
     "ScenarioError",
     "ScenarioFileError",
     "ScenarioResult",
+    "ScenarioRunner",
     "ScenarioRuntimeError",
     "Setup",
     "Step",

@@ -14,9 +14,9 @@ from typing import Any
 from harness.scenarios._environment import Environment
 from harness.scenarios._matchers import mismatches
 
-__all__ = ["CheckOutcome", "collect", "evaluate_check"]
+__all__ = ["STREAMS", "CheckOutcome", "collect", "evaluate_check"]
 
-_STREAMS = ("dead_letter", "parked", "completions", "attachments")
+STREAMS = ("dead_letter", "parked", "completions", "attachments")
 
 
 class CheckOutcome:
@@ -37,7 +37,7 @@ async def collect(env: Environment, check: dict[str, Any]) -> tuple[str, list[di
     if "notifications" in check:
         channel = check["notifications"]["channel"]
         return f"{channel} notifications", await env.notifications(channel)
-    kind = next(k for k in ("contacts", "alerts", *_STREAMS) if k in check)
+    kind = next(k for k in ("contacts", "alerts", *STREAMS) if k in check)
     where = check[kind] or {}
     if kind == "contacts":
         items = await env.contacts()

@@ -56,6 +56,10 @@ class Variables:
     def __contains__(self, name: str) -> bool:
         return name in self._values
 
+    def get(self, name: str, default: Any = None) -> Any:
+        """A top-level variable, or ``default`` when it is not set."""
+        return self._values.get(name, default)
+
     def as_dict(self) -> dict[str, Any]:
         return dict(self._values)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import inspect
 import json
 from collections.abc import Callable
 from typing import Any
@@ -40,8 +41,17 @@ MOCK_FACTORIES: dict[str, str] = {
     "cloud_api": "mocks.cloud_api:create_service",
     "email": "mocks.email:create_service",
 }
-AppFactory = Callable[[Any], Any]
-"""``settings -> ASGI app``; default ``reference_server.create_app``."""
+AppFactory = Callable[..., Any]
+"""``settings -> ASGI app`` (with an optional ``http=`` keyword: the httpx client for the
+app's outbound calls); default ``reference_server.create_app``."""
+
+
+def _accepts_http(factory: Callable[..., Any]) -> bool:
+    try:
+        parameters = inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # builtins and some callables have no signature
+        return False
+    return "http" in parameters
 
 
 class MockNetwork(httpx.AsyncBaseTransport):
@@ -123,7 +133,7 @@ class EmbeddedEnvironment(Environment):
 
     async def __aenter__(self) -> EmbeddedEnvironment:
         from mocks._core import AsyncAdminClient
-        from reference_server import FlowTokens, Settings, create_app
+        from reference_server import FlowTokens, Settings
 
         urls: dict[str, str] = {}
         for name in self.scenario.mocks_used():
@@ -137,9 +147,7 @@ class EmbeddedEnvironment(Environment):
         self.settings = settings
         self.tokens = FlowTokens([TOKEN_SECRET])
         self.forger = FlowTokens([FORGED_SECRET])
-        factory = self.target.app_factory or create_app
-        self.app = factory(settings)
-        self._route_app_http(settings)
+        self.app = self._build_app(settings)
         if self.crm != "none" and self.target.drive_worker:
             self.worker = self._make_worker(settings)
             self._worker_task = asyncio.create_task(self._drive())
@@ -178,10 +186,12 @@ class EmbeddedEnvironment(Environment):
             if app_url:
                 values["hubspot_app_url"] = app_url
         if "salesforce" in urls:
+            from mocks.crm.salesforce import SF_CLIENT_ID, SF_CLIENT_SECRET
+
             values |= {
                 "salesforce_login_url": urls["salesforce"],
-                "salesforce_client_id": "flowharness",
-                "salesforce_client_secret": "flowharness-secret",
+                "salesforce_client_id": SF_CLIENT_ID,
+                "salesforce_client_secret": SF_CLIENT_SECRET,
             }
         if "slack" in urls:
             values["slack_webhook_url"] = urls["slack"] + ALERTS_PATH
@@ -206,26 +216,18 @@ class EmbeddedEnvironment(Environment):
             }
         return values
 
-    def _route_app_http(self, settings: Any) -> None:
-        """Point the app's own outbound calls (operations alerts) at the mock network.
+    def _build_app(self, settings: Any) -> Any:
+        """The endpoint, its outbound calls (alerts, Cloud API) on the mock network.
 
-        ``create_app`` takes no httpx client, so the endpoint's alerter is swapped for
-        one using ours (a ``create_app(settings, http=...)`` hook would make this go away).
+        The default factory and any factory taking an ``http`` keyword get our client;
+        others (``settings -> app``) keep their own outbound HTTP.
         """
-        from reference_server._alerts import Alerter
+        from reference_server import create_app
 
-        state = getattr(self.app, "state", None)
-        if state is None or self.http is None:
-            return
-        alerter = Alerter(settings, self.http)
-        for route in getattr(self.app, "routes", []):
-            endpoint = getattr(route, "endpoint", None)
-            if endpoint is not None and hasattr(endpoint, "alerter"):
-                endpoint.alerter = alerter
-        old = getattr(state, "alerter", None)
-        state.alerter = alerter
-        if old is not None:
-            self._closers.append(old.drain)
+        factory = self.target.app_factory or create_app
+        if _accepts_http(factory):
+            return factory(settings, http=self.http)
+        return factory(settings)
 
     def _make_worker(self, settings: Any) -> Any:
         from reference_server import Worker
@@ -330,8 +332,9 @@ class EmbeddedEnvironment(Environment):
         if state is not None:
             with contextlib.suppress(Exception):
                 await state.alerter.drain()
-            with contextlib.suppress(Exception):
-                await state.http.aclose()
+            if getattr(state, "http", None) is not self.http:
+                with contextlib.suppress(Exception):
+                    await state.http.aclose()
             with contextlib.suppress(Exception):
                 await state.redis.aclose()
         for close in self._closers:

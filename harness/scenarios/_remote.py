@@ -10,35 +10,98 @@ them. The endpoint must be configured to call the mocks (Slack notifications to
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from harness.client import AsyncFlowClient
+from harness.scenarios._checks import STREAMS
 from harness.scenarios._environment import Environment, MockAdmin
 from harness.scenarios._keys import KeySet
 from harness.scenarios._model import Scenario
 from harness.scenarios.exceptions import ScenarioRuntimeError, TargetError
 
-__all__ = ["RemoteEnvironment", "RemoteTarget", "read_mocks_config"]
+__all__ = [
+    "RemoteEnvironment",
+    "RemoteTarget",
+    "parse_mock_options",
+    "parse_mocks_config",
+    "read_mocks_config",
+    "unsupported",
+]
 
 
 def read_mocks_config(path: Path | str) -> dict[str, str]:
-    """``{"hubspot": "http://127.0.0.1:8101", ...}`` from a JSON file (``mocks`` key or flat)."""
+    """Mock URLs from the JSON ``flowharness mocks up --json`` prints (``-``: standard input).
+
+    Accepted shapes: ``{"mocks": {"hubspot": {"url": ...}, ...}}`` (what ``mocks up
+    --json`` prints), the same without the ``mocks`` level, or ``{"hubspot": "http://..."}``.
+    """
     try:
-        data = json.loads(Path(path).read_text("utf-8"))
-    except (OSError, ValueError) as exc:
+        text = sys.stdin.read() if str(path) == "-" else Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise TargetError(f"cannot read the mocks config {path}: {exc}") from exc
+    return parse_mocks_config(text, str(path))
+
+
+def parse_mocks_config(text: str, source: str = "the mocks config") -> dict[str, str]:
+    """:func:`read_mocks_config` on a text; the last JSON line wins (a saved terminal log)."""
+    lines = [line for line in text.splitlines() if line.strip().startswith("{")]
+    if not lines:
+        raise TargetError(
+            f"{source}: no JSON object found; save the line `flowharness mocks up --json` prints"
+        )
+    try:
+        data = json.loads(lines[-1])
+    except ValueError as exc:
+        raise TargetError(f"{source}: not valid JSON ({exc})") from exc
     mocks = data.get("mocks", data) if isinstance(data, dict) else None
     if not isinstance(mocks, dict):
-        raise TargetError(f"{path}: expected a JSON object mapping mock names to URLs")
+        raise TargetError(f"{source}: expected a JSON object mapping mock names to URLs")
     urls: dict[str, str] = {}
     for name, value in mocks.items():
         url = value.get("url") if isinstance(value, dict) else value
-        if isinstance(url, str):
-            urls[str(name)] = url
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise TargetError(f"{source}: the {name} mock has no http(s) url ({value!r})")
+        urls[str(name)] = url.rstrip("/")
     return urls
+
+
+def parse_mock_options(items: Iterable[str]) -> dict[str, str]:
+    """``["slack=http://127.0.0.1:8101", ...]`` (``--mock NAME=URL``) as a mapping."""
+    urls: dict[str, str] = {}
+    for item in items:
+        name, sep, url = item.partition("=")
+        if not sep or not name or not url.startswith(("http://", "https://")):
+            raise TargetError(f"--mock expects NAME=URL with an http(s) URL, got {item!r}")
+        urls[name] = url.rstrip("/")
+    return urls
+
+
+def unsupported(scenario: Scenario) -> str | None:
+    """Why ``scenario`` can only run embedded (it reconfigures or looks inside the endpoint)."""
+    setup = scenario.setup
+    if setup.settings:
+        return "it changes the endpoint's settings (setup.settings)"
+    if setup.server_keys != ("current",):
+        return "it gives the endpoint other private keys (setup.server_keys)"
+    if setup.app_secrets != ("current",):
+        return "it gives the endpoint other app secrets (setup.app_secrets)"
+    for step in scenario.steps:
+        if step.kind == "check":
+            checks = step.spec
+        elif step.kind == "wait_for" and isinstance(step.spec, dict):
+            checks = step.spec.get("check")
+        else:
+            continue
+        for check in checks if isinstance(checks, list) else [checks]:
+            streams = [k for k in STREAMS if isinstance(check, dict) and k in check]
+            if streams:
+                return f"step {step.index + 1} reads the endpoint's {streams[0]} stream"
+    return None
 
 
 class RemoteTarget:
@@ -74,6 +137,11 @@ class RemoteTarget:
 
     def describe(self) -> str:
         return f"remote endpoint {self.endpoint}"
+
+    def unsupported(self, scenario: Scenario) -> str | None:
+        """Why this target cannot run ``scenario`` (the runner then skips it), or None."""
+        reason = unsupported(scenario)
+        return f"embedded only: {reason}" if reason else None
 
 
 class RemoteEnvironment(Environment):

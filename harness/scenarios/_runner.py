@@ -11,17 +11,28 @@ import asyncio
 import time
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from harness.scenarios._context import Variables
+from harness.scenarios._embedded import EmbeddedTarget
 from harness.scenarios._environment import Environment
+from harness.scenarios._loader import load_scenario, parse_scenario
 from harness.scenarios._model import Scenario
 from harness.scenarios._people import person
 from harness.scenarios._results import RunResult, ScenarioResult, StepResult
 from harness.scenarios._steps import fault_rule, run_step
 from harness.scenarios.exceptions import ScenarioError
 
-__all__ = ["Progress", "Target", "arun_scenario", "arun_scenarios", "run_scenarios", "select"]
+__all__ = [
+    "Progress",
+    "ScenarioRunner",
+    "Target",
+    "arun_scenario",
+    "arun_scenarios",
+    "run_scenarios",
+    "select",
+]
 
 
 class Target(Protocol):
@@ -84,6 +95,13 @@ async def arun_scenario(
     if target.name not in scenario.targets:
         result.status = "skipped"
         result.error = f"runs on {', '.join(scenario.targets)} only, not on {target.name}"
+        why = _unsupported(target, scenario)
+        result.error += f" ({why})" if why else ""
+        return result
+    reason = _unsupported(target, scenario)
+    if reason:
+        result.status = "skipped"
+        result.error = reason
         return result
     started = time.perf_counter()
     current: StepResult | None = None
@@ -118,6 +136,12 @@ async def arun_scenario(
         _blame(result, current, f"{type(exc).__name__}: {exc}\n{''.join(where)}".strip())
     result.elapsed = time.perf_counter() - started
     return result
+
+
+def _unsupported(target: Target, scenario: Scenario) -> str | None:
+    # optional on a Target: RemoteTarget says which scenarios need the endpoint's insides
+    check = getattr(target, "unsupported", None)
+    return check(scenario) if callable(check) else None
 
 
 def _blame(result: ScenarioResult, step: StepResult | None, message: str) -> None:
@@ -182,3 +206,27 @@ def select(scenarios: Sequence[Scenario], pattern: str | None) -> list[Scenario]
         if any(needle in str(h).casefold() for h in haystack):
             chosen.append(s)
     return chosen
+
+
+class ScenarioRunner:
+    """Runs scenario files or texts against one target, embedded unless told otherwise.
+
+    What the ``scenario_runner`` fixture gives teams writing their own tests.
+    """
+
+    def __init__(self, target: Target | None = None) -> None:
+        self.target: Target = target if target is not None else EmbeddedTarget()
+
+    async def arun(self, path: Path | str) -> ScenarioResult:
+        return await arun_scenario(load_scenario(path), self.target)
+
+    async def arun_text(self, text: str, *, name: str = "<string>") -> ScenarioResult:
+        return await arun_scenario(parse_scenario(text, name), self.target)
+
+    def run(self, path: Path | str) -> ScenarioResult:
+        """Run one scenario file (starts its own event loop)."""
+        return asyncio.run(self.arun(path))
+
+    def run_text(self, text: str, *, name: str = "<string>") -> ScenarioResult:
+        """Run a scenario given as YAML text; ``name`` is what errors call the file."""
+        return asyncio.run(self.arun_text(text, name=name))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import time
 from typing import Any
@@ -18,7 +17,7 @@ from harness.scenarios._model import Step
 from harness.scenarios._results import Exchange, StepResult
 from harness.scenarios.exceptions import ScenarioRuntimeError
 
-__all__ = ["build_payload", "run_step"]
+__all__ = ["DEFAULT_WALK_EXPECT", "build_payload", "run_step", "walk_view"]
 
 _NEEDS_TOKEN = ("INIT", "BACK", "data_exchange", "error_notification")
 
@@ -147,7 +146,7 @@ async def run_step(step: Step, env: Environment, variables: Variables, record: S
     elif kind == "webhook":
         await _webhook(spec, expect, env, record)
     elif kind == "walk":
-        await _walk(spec, env, variables, record)
+        await _walk(spec, expect, env, variables, record, step)
     elif kind == "sleep":
         await asyncio.sleep(float(spec))
         record.detail = f"slept {spec} s"
@@ -288,23 +287,72 @@ async def _webhook(
 
 
 async def _walk(
-    spec: dict[str, Any], env: Environment, variables: Variables, record: StepResult
+    spec: dict[str, Any],
+    expect: dict[str, Any],
+    env: Environment,
+    variables: Variables,
+    record: StepResult,
+    step: Step,
 ) -> None:
-    try:
-        from harness.flowjson import load_flow
-        from harness.walker import walk
-    except ImportError as exc:
-        raise ScenarioRuntimeError(f"the walk step needs harness.walker: {exc}") from exc
+    from harness.walker import DEFAULT_FLOW_TOKEN, WalkerError, awalk
+
     if env.flow_path is None:
-        raise ScenarioRuntimeError("the walk step needs setup.flow")
-    flow = load_flow(env.flow_path)
-    token = spec.get("flow_token") or (variables.get("token", None))
-    transcript = walk(
-        flow, env.client(), flow_token=token, inputs=spec.get("inputs"), seed=spec.get("seed")
+        raise ScenarioRuntimeError("the walk step needs setup.flow (the Flow JSON to walk)")
+    if "flow_token" in spec:
+        token = spec["flow_token"]
+    else:
+        token = variables.get("token", DEFAULT_FLOW_TOKEN)
+    inputs = spec.get("inputs")
+    if isinstance(inputs, str):  # a captured or setup variable holding the mapping
+        raise ScenarioRuntimeError("walk inputs must be a mapping {SCREEN: {field: value}}")
+    try:
+        transcript = await awalk(
+            env.flow_path, env.client(), flow_token=token, inputs=inputs, seed=spec.get("seed")
+        )
+    except WalkerError as exc:
+        raise ScenarioRuntimeError(f"the walk could not start: {exc}") from exc
+    view = walk_view(transcript)
+    for move in transcript.steps:
+        if move.status is not None or move.outcome:
+            record.exchanges.append(
+                Exchange(
+                    action=move.kind,
+                    status=move.status,
+                    outcome=str(move.outcome),
+                    elapsed_ms=round((move.elapsed or 0.0) * 1000, 1),
+                    within_budget=move.within_budget is not False,
+                    screen=move.next_screen,
+                )
+            )
+    record.detail = (
+        f"{transcript.ending}: {' -> '.join(view['screens']) or 'no screen'}, "
+        f"{len(transcript.steps)} moves, {len(view['findings'])} finding(s)"
     )
-    if inspect.isawaitable(transcript):
-        transcript = await transcript
-    record.detail = str(transcript)[:200]
-    ok = getattr(transcript, "ok", True)
-    if not ok:
-        record.failures.append(f"the walk did not finish: {transcript}")
+    record.failures += check_expect(expect or DEFAULT_WALK_EXPECT, view)
+    if record.failures:
+        record.failures.append("the journey:\n" + _indent(transcript.format()))
+    else:
+        _capture(step, variables, view)
+
+
+DEFAULT_WALK_EXPECT: dict[str, Any] = {"completed": True, "errors": {"len": 0}}
+"""A walk with no ``expect``: it completes and the checker finds no error."""
+
+
+def walk_view(transcript: Any) -> dict[str, Any]:
+    """What ``expect`` and ``capture`` see of a walk (a :class:`harness.walker.Transcript`)."""
+    findings = [item.to_dict() for item in transcript.findings]
+    return {
+        "completed": transcript.completed,
+        "ending": transcript.ending,
+        "reason": transcript.reason,
+        "screens": transcript.screens,
+        "findings": findings,
+        "errors": [item.to_dict() for item in transcript.errors],
+        "completion": transcript.completion,
+        "elapsed": sum(move.elapsed or 0.0 for move in transcript.steps),
+    }
+
+
+def _indent(text: str, prefix: str = "            ") -> str:
+    return "\n".join(prefix + line for line in text.splitlines())

@@ -37,3 +37,9 @@ def _quiet_reference_server() -> Iterator[None]:
     logger.setLevel(logging.CRITICAL)
     yield
     logger.setLevel(level)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytester drives the plugin tests; a non-root conftest may not set pytest_plugins.
+    if not config.pluginmanager.has_plugin("pytester"):
+        config.pluginmanager.import_plugin("pytester")
