@@ -21,7 +21,7 @@ demo: venv
 	$(BIN)/flowharness demo
 
 ## test: lint, then the test suite (slow suites excluded; see test-slow)
-test: venv lint
+test: venv lint typecheck
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow"
 
 ## test-slow: the suites behind the `slow` marker (subprocesses, locust, browsers)

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -100,20 +101,35 @@ def test_cli_run_reports_a_bad_file_with_its_line(tmp_path: Path) -> None:
 async def test_html_report_renders_in_headless_chromium(run: RunResult, tmp_path: Path) -> None:
     page, shot = tmp_path / "report.html", tmp_path / "report.png"
     page.write_text(html_report(run))
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    chromium = [
+        shutil.which("chromium") or "/usr/bin/chromium",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1200,900",
+    ]
     subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            f"--screenshot={shot}",
-            "--window-size=1200,900",
-            page.as_uri(),
-        ],
+        [*chromium, f"--screenshot={shot}", page.as_uri()],
         check=True,
         timeout=60,
         capture_output=True,
     )
-    assert shot.exists()
+    dom = subprocess.run(
+        [*chromium, "--dump-dom", page.as_uri()],
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    ).stdout
+    # the browser parsed the page and shows every scenario with its verdict
     assert shot.stat().st_size > 5000
+    for result in run.scenarios:
+        assert escape(result.name, quote=False) in dom
+        assert f'id="{result.id}"' in dom
+    assert "passed" in dom
