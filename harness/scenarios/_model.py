@@ -9,7 +9,17 @@ from typing import Any, Literal
 __all__ = ["STEP_KINDS", "Scenario", "Setup", "Step", "TargetName", "build_scenario"]
 
 TargetName = Literal["embedded", "remote"]
-STEP_KINDS = ("send", "walk", "repeat", "fault", "wait_for", "check", "webhook", "sleep")
+STEP_KINDS = (
+    "send",
+    "walk",
+    "repeat",
+    "fault",
+    "admin",
+    "wait_for",
+    "check",
+    "webhook",
+    "sleep",
+)
 DEFAULT_TIMEOUT = 60.0
 
 
@@ -71,6 +81,9 @@ def _default_name(kind: str, spec: Any) -> str:
     if kind == "fault" and isinstance(spec, dict):
         verb = "clear faults on" if spec.get("clear") else "inject a fault on"
         return f"{verb} {spec.get('mock')}"
+    if kind == "admin" and isinstance(spec, dict):
+        verb = "post" if "post" in spec else "get"
+        return f"{spec.get('mock')} admin: {verb.upper()} {spec.get(verb)}"
     if kind == "sleep":
         return f"sleep {spec} s"
     return kind.replace("_", " ")

@@ -141,6 +141,10 @@ async def run_step(step: Step, env: Environment, variables: Variables, record: S
         await _repeat(spec, expect, env, variables, record)
     elif kind == "fault":
         await _fault(spec, env, record)
+    elif kind == "admin":
+        answer = await _admin(spec, env, record)
+        for name, path in step.capture.items():
+            variables[name] = lookup(answer, path, "captured value")
     elif kind in ("check", "wait_for"):
         await _checks(step, spec, env, variables, record)
     elif kind == "webhook":
@@ -205,6 +209,18 @@ async def _fault(spec: dict[str, Any], env: Environment, record: StepResult) -> 
     record.detail = f"{spec['mock']}: {json.dumps(spec['fault'])}" + (
         f" on {spec.get('method', '*')} {spec['path']}" if spec.get("path") else ""
     )
+
+
+async def _admin(spec: dict[str, Any], env: Environment, record: StepResult) -> Any:
+    """Call a mock's admin API (seeding state a test needs, e.g. a media file)."""
+    admin = env.mock(spec["mock"])
+    if "post" in spec:
+        answer = await admin.post(spec["post"], spec.get("body", {}))
+        record.detail = f"{spec['mock']}: POST /__admin/{spec['post']}"
+    else:
+        answer = await admin.get(spec["get"])
+        record.detail = f"{spec['mock']}: GET /__admin/{spec['get']}"
+    return answer
 
 
 def fault_rule(spec: dict[str, Any]) -> dict[str, Any]:

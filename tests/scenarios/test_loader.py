@@ -90,6 +90,15 @@ steps:
         5,
         "count",
     ),
+    "admin_with_get_and_post": (
+        """\
+name: admin both ways
+steps:
+  - admin: {mock: cloud_api, get: media, post: media}
+""",
+        3,
+        "admin",
+    ),
     "not_yaml": ("name: [unclosed\nsteps: []\n", 2, "not valid YAML"),
     "not_a_mapping": ("- just\n- a list\n", 1, "a mapping with name and steps"),
 }
