@@ -110,7 +110,11 @@ MOCKS: Mapping[str, MockSpec] = MappingProxyType(
                 8105,
                 routes="POST /crm/v3/objects/contacts, /files/v3/files, /crm/v3/objects/notes "
                 "(Bearer token)",
-                credentials={"access_token": "mocks.crm.hubspot:HUBSPOT_TOKEN"},
+                credentials={
+                    "access_token": "mocks.crm.hubspot:HUBSPOT_TOKEN",
+                    # record links name the portal: point the app's portal id setting here
+                    "portal_id": "mocks.crm.hubspot:DEFAULT_PORTAL_ID",
+                },
             ),
             MockSpec(
                 "salesforce",
