@@ -6,8 +6,8 @@ scenario file is collected.
 
 from __future__ import annotations
 
-import importlib
 import os
+import pkgutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,109 +17,81 @@ import pytest
 # --- mock services ------------------------------------------------------------------
 # Each mock is built once per session and reset around every test. The handle
 # (mocks._core.MockHandle) has .app, .url, .client (httpx, bound to .url),
-# .admin (AdminClient), .backend and .reset(). To add a mock: a session fixture
-# calling _mock_handle("package.module:create_service") and a function fixture
-# calling _fresh() on it.
+# .admin (AdminClient), .backend and .reset(). To add a mock: one _mock_fixtures line.
+
+IN_PROCESS = "mocks._core:MockHandle.in_process"
 
 
-def _mock_handle(factory: str) -> Iterator[Any]:
-    from mocks._core import MockHandle  # lazy: keeps fastapi out of plugin import
+def _mock_fixtures(name: str, factory: str, doc: str, *, serve: str = IN_PROCESS) -> Any:
+    """The fixture pair of one mock: ``_flowharness_mock_<name>`` (session) serves the
+    service ``factory`` ("module:create_service") builds with ``serve`` (a context
+    manager); ``mock_<name>`` hands it out, reset before and after every test."""
+    session_name = f"_flowharness_mock_{name}"
 
-    module_name, _, attribute = factory.partition(":")
-    create_service = getattr(importlib.import_module(module_name), attribute)
-    with MockHandle.in_process(create_service()) as handle:
+    def served() -> Iterator[Any]:
+        # Resolved here, not at import: keeps fastapi and the mocks out of plugin import.
+        service = pkgutil.resolve_name(factory)()
+        with pkgutil.resolve_name(serve)(service) as handle:
+            yield handle
+
+    def fresh(request: pytest.FixtureRequest) -> Iterator[Any]:
+        handle = request.getfixturevalue(session_name)
+        handle.reset()
         yield handle
+        handle.reset()
+
+    fresh.__doc__ = doc
+    session = pytest.fixture(scope="session", name=session_name)(served)
+    return session, pytest.fixture(name=f"mock_{name}")(fresh)
 
 
-def _fresh(handle: Any) -> Iterator[Any]:
-    handle.reset()
-    yield handle
-    handle.reset()
-
-
-@pytest.fixture(scope="session")
-def _flowharness_mock_slack() -> Iterator[Any]:
-    yield from _mock_handle("mocks.slack:create_service")
-
-
-@pytest.fixture
-def mock_slack(_flowharness_mock_slack: Any) -> Iterator[Any]:
-    """The Slack incoming-webhook mock, in-process; fresh (reset) for every test."""
-    yield from _fresh(_flowharness_mock_slack)
-
-
-@pytest.fixture(scope="session")
-def _flowharness_mock_teams() -> Iterator[Any]:
-    yield from _mock_handle("mocks.teams:create_service")
-
-
-@pytest.fixture
-def mock_teams(_flowharness_mock_teams: Any) -> Iterator[Any]:
-    """The Microsoft Teams webhook mock, in-process; fresh (reset) for every test."""
-    yield from _fresh(_flowharness_mock_teams)
-
-
-@pytest.fixture(scope="session")
-def _flowharness_mock_cloud_api() -> Iterator[Any]:
-    yield from _mock_handle("mocks.cloud_api:create_service")
-
-
-@pytest.fixture
-def mock_cloud_api(_flowharness_mock_cloud_api: Any) -> Iterator[Any]:
+_flowharness_mock_slack, mock_slack = _mock_fixtures(
+    "slack",
+    "mocks.slack:create_service",
+    "The Slack incoming-webhook mock, in-process; fresh (reset) for every test.",
+)
+_flowharness_mock_teams, mock_teams = _mock_fixtures(
+    "teams",
+    "mocks.teams:create_service",
+    "The Microsoft Teams webhook mock, in-process; fresh (reset) for every test.",
+)
+_flowharness_mock_cloud_api, mock_cloud_api = _mock_fixtures(
+    "cloud_api",
+    "mocks.cloud_api:create_service",
     """The WhatsApp Cloud API mock, in-process; fresh (reset) for every test.
 
     Its access token is ``mocks.cloud_api.DEFAULT_TOKEN``.
-    """
-    yield from _fresh(_flowharness_mock_cloud_api)
-
-
-@pytest.fixture(scope="session")
-def _flowharness_mock_smtp() -> Iterator[Any]:
-    from mocks.email import MailServer, create_service  # lazy: aiosmtpd, fastapi
-
-    with MailServer(create_service()) as server:
-        yield server
-
-
-@pytest.fixture
-def mock_smtp(_flowharness_mock_smtp: Any) -> Iterator[Any]:
+    """,
+)
+_flowharness_mock_smtp, mock_smtp = _mock_fixtures(
+    "smtp",
+    "mocks.email:create_service",
     """A real SMTP server on a loopback port (one per session), fresh for every test.
 
     The handle (``mocks.email.MailServer``) has ``.host``, ``.port``,
     ``.admin`` (``AdminClient``), ``.admin_url`` and ``.messages(to=, subject=)``.
-    """
-    yield from _fresh(_flowharness_mock_smtp)
-
-
-@pytest.fixture(scope="session")
-def _flowharness_mock_hubspot() -> Iterator[Any]:
-    yield from _mock_handle("mocks.crm.hubspot:create_service")
-
-
-@pytest.fixture
-def mock_hubspot(_flowharness_mock_hubspot: Any) -> Iterator[Any]:
+    """,
+    serve="mocks.email:MailServer",
+)
+_flowharness_mock_hubspot, mock_hubspot = _mock_fixtures(
+    "hubspot",
+    "mocks.crm.hubspot:create_service",
     """The HubSpot CRM v3 contacts mock, in-process; fresh (reset) for every test.
 
     It accepts any ``Authorization: Bearer pat-...`` token
     (``mocks.crm.hubspot.HUBSPOT_TOKEN`` is one); read it with
     ``mocks.crm.HubSpotAdmin(mock_hubspot.admin)``.
-    """
-    yield from _fresh(_flowharness_mock_hubspot)
-
-
-@pytest.fixture(scope="session")
-def _flowharness_mock_salesforce() -> Iterator[Any]:
-    yield from _mock_handle("mocks.crm.salesforce:create_service")
-
-
-@pytest.fixture
-def mock_salesforce(_flowharness_mock_salesforce: Any) -> Iterator[Any]:
+    """,
+)
+_flowharness_mock_salesforce, mock_salesforce = _mock_fixtures(
+    "salesforce",
+    "mocks.crm.salesforce:create_service",
     """The Salesforce OAuth + Lead REST mock, in-process; fresh (reset) for every test.
 
     Log in with ``mocks.crm.salesforce.SF_CLIENT_ID``/``SF_CLIENT_SECRET``; read
     it with ``mocks.crm.SalesforceAdmin(mock_salesforce.admin)``.
-    """
-    yield from _fresh(_flowharness_mock_salesforce)
+    """,
+)
 
 
 @pytest.fixture

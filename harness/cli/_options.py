@@ -1,4 +1,5 @@
-"""Options shared by the commands that talk to an endpoint, and turning them into a client.
+"""Options shared by the commands (endpoint client, scenario selection, serving), and
+turning the endpoint ones into a client.
 
 Secrets come from the environment by preference (FLOWHARNESS_APP_SECRET): a value on
 the command line is visible to other users in the process list.
@@ -37,19 +38,23 @@ app_secret_option = click.option(
     metavar="SECRET",
     help="The Meta app secret requests are signed with (prefer the environment variable).",
 )
-budget_option = click.option(
-    "--budget",
-    type=click.FloatRange(min=0, min_open=True),
-    default=3.0,
-    show_default=True,
-    help="Seconds an answer may take and still count as fast enough.",
+
+
+def _seconds_option(name: str, default: float, help: str) -> Callable[[F], F]:
+    return click.option(
+        name,
+        type=click.FloatRange(min=0, min_open=True),
+        default=default,
+        show_default=True,
+        help=help,
+    )
+
+
+budget_option = _seconds_option(
+    "--budget", 3.0, "Seconds an answer may take and still count as fast enough."
 )
-timeout_option = click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=10.0,
-    show_default=True,
-    help="Seconds before giving up, like WhatsApp (10 s).",
+timeout_option = _seconds_option(
+    "--timeout", 10.0, "Seconds before giving up, like WhatsApp (10 s)."
 )
 flow_token_option = click.option(
     "--flow-token",
@@ -57,6 +62,29 @@ flow_token_option = click.option(
     metavar="TOKEN",
     help="The flow token to send (as set when the flow message was sent).",
 )
+
+
+pattern_option = click.option(
+    "-k",
+    "pattern",
+    metavar="PATTERN",
+    help="Only scenarios whose file, name or tag contains PATTERN.",
+)
+
+
+def parallel_option(default: int) -> Callable[[F], F]:
+    """--parallel/-n: how many scenarios run at once."""
+    return click.option(
+        "--parallel", "-n", type=click.IntRange(min=1), default=default, show_default=True
+    )
+
+
+def listen_options(command: F) -> F:
+    """--host and --port of a command that serves HTTP."""
+    command = click.option(
+        "--port", type=click.IntRange(0, 65535), default=8080, show_default=True
+    )(command)
+    return click.option("--host", default="127.0.0.1", show_default=True)(command)
 
 
 def client_options(command: F) -> F:

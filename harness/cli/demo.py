@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
+from harness.cli._options import parallel_option, pattern_option
 from harness.cli.run import quiet_reference_server
 
 INTRO = (
@@ -46,13 +47,8 @@ def _catalog() -> Path:
 
 
 @click.command()
-@click.option("--parallel", "-n", type=click.IntRange(min=1), default=6, show_default=True)
-@click.option(
-    "-k",
-    "pattern",
-    metavar="PATTERN",
-    help="Only scenarios whose file, name or tag contains PATTERN.",
-)
+@parallel_option(6)
+@pattern_option
 def demo(parallel: int, pattern: str | None) -> None:
     """Run the scenario catalog in-process and explain what each scenario checked."""
     from harness.scenarios import (

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 
-from harness.cli._options import app_secret_option, budget_option, public_key_option
+from harness.cli._options import (
+    app_secret_option,
+    budget_option,
+    parallel_option,
+    pattern_option,
+    public_key_option,
+)
 
 if TYPE_CHECKING:
     from harness.scenarios._remote import RemoteTarget
@@ -25,6 +31,7 @@ def quiet_reference_server() -> None:
 
 
 def _remote_target(
+    *,
     endpoint: str | None,
     public_key: Path | None,
     app_secret: str | None,
@@ -69,13 +76,8 @@ def _remote_target(
     show_default=True,
     help="embedded: the reference endpoint, worker and mocks in-process; remote: your endpoint.",
 )
-@click.option("--parallel", "-n", type=click.IntRange(min=1), default=4, show_default=True)
-@click.option(
-    "-k",
-    "pattern",
-    metavar="PATTERN",
-    help="Only scenarios whose file, name or tag contains PATTERN.",
-)
+@parallel_option(4)
+@pattern_option
 @click.option(
     "--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here."
 )
@@ -123,16 +125,9 @@ def run(
     junit: Path | None,
     json_path: Path | None,
     html_path: Path | None,
-    endpoint: str | None,
-    public_key: Path | None,
-    app_secret: str | None,
-    mocks_config: str | None,
-    mock: tuple[str, ...],
-    crm: str | None,
-    flow_token_secret: str | None,
-    webhook_url: str | None,
     budget: float,
     verbose: bool,
+    **remote: Any,  # --endpoint ... --webhook-url: the remote target's, see _remote_target
 ) -> None:
     """Run scenario files (default: the scenarios/ catalog); exit 1 if any fails."""
     from harness.scenarios import (
@@ -151,17 +146,7 @@ def run(
     try:
         scenarios = select(load_scenarios(paths or DEFAULT_PATHS), pattern)
         if target == "remote":
-            chosen = _remote_target(
-                endpoint,
-                public_key,
-                app_secret,
-                mocks_config,
-                mock,
-                crm,
-                flow_token_secret,
-                webhook_url,
-                budget,
-            )
+            chosen = _remote_target(budget=budget, **remote)
         else:
             chosen = EmbeddedTarget(budget=budget)
     except ScenarioError as exc:

@@ -23,19 +23,12 @@ json_option = click.option(
 @click.argument("url")
 @client_options
 @json_option
-def ping(
-    url: str,
-    public_key: Path | None,
-    app_secret: str | None,
-    budget: float,
-    timeout: float,
-    as_json: bool,
-) -> None:
+def ping(url: str, as_json: bool, **client_settings: Any) -> None:
     """Send the health check WhatsApp sends before publishing (and keeps sending).
 
     Exits 0 only when the endpoint answers {"data": {"status": "active"}}.
     """
-    result = _run(url, public_key, app_secret, budget, timeout, lambda client: client.ping())
+    result = _run(url, lambda client: client.ping(), **client_settings)
     healthy = result.ok and _is_active(result.payload)
     _report(result, url, as_json)
     if result.ok and not healthy:
@@ -71,11 +64,8 @@ def send(
     payload: str,
     signature: str,
     flow_token: str | None,
-    public_key: Path | None,
-    app_secret: str | None,
-    budget: float,
-    timeout: float,
     as_json: bool,
+    **client_settings: Any,
 ) -> None:
     """Encrypt, sign and send one request, then decrypt and explain the answer.
 
@@ -92,12 +82,9 @@ def send(
     needs_secret = signature == "valid"
     result = _run(
         url,
-        public_key,
-        app_secret,
-        budget,
-        timeout,
         lambda client: client.send(body, signature=signature),
         needs_secret=needs_secret,
+        **client_settings,
     )
     _report(result, url, as_json)
     raise SystemExit(0 if result.ok else 1)
@@ -105,22 +92,13 @@ def send(
 
 def _run(
     url: str,
-    public_key: Path | None,
-    app_secret: str | None,
-    budget: float,
-    timeout: float,
     call: Callable[[FlowClient], FlowResult],
     *,
     needs_secret: bool = True,
+    **client_settings: Any,
 ) -> FlowResult:
-    client = open_client(
-        url,
-        public_key=public_key,
-        app_secret=app_secret,
-        budget=budget,
-        timeout=timeout,
-        needs_secret=needs_secret,
-    )
+    """``call`` on a client built from the --public-key ... --timeout options."""
+    client = open_client(url, needs_secret=needs_secret, **client_settings)
     try:
         with client:
             return call(client)

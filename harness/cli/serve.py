@@ -6,10 +6,11 @@ import os
 
 import click
 
+from harness.cli._options import listen_options
+
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@listen_options
 @click.option(
     "--workers",
     type=click.IntRange(min=1),

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from harness import crypto
-from harness.cli._options import app_secret_option
+from harness.cli._options import app_secret_option, listen_options
 from harness.flowjson import FlowJSONError, load_flow
 from harness.stub import StubError, create_stub_app
 
@@ -17,8 +17,7 @@ ENV_PASSPHRASE = "FLOWHARNESS_PRIVATE_KEY_PASSPHRASE"
 
 @click.command()
 @click.argument("flow_file", metavar="FLOW.json", type=click.Path(path_type=Path))
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@listen_options
 @click.option(
     "--private-key",
     "private_key_path",

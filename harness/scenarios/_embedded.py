@@ -19,7 +19,13 @@ from typing import Any
 import httpx
 
 from harness.client import AsyncFlowClient
-from harness.scenarios._environment import ALERTS_PATH, NOTIFY_PATH, Environment, MockAdmin
+from harness.scenarios._environment import (
+    ALERTS_PATH,
+    NOTIFY_PATH,
+    ClientParts,
+    Environment,
+    MockAdmin,
+)
 from harness.scenarios._keys import KeySet
 from harness.scenarios._model import Scenario
 from harness.scenarios.exceptions import ScenarioRuntimeError
@@ -244,40 +250,14 @@ class EmbeddedEnvironment(Environment):
 
     # -- what steps use ------------------------------------------------------------
 
-    def client(
-        self,
-        *,
-        key: str = "current",
-        key_refresh: bool = False,
-        app_secret: str = "current",  # noqa: S107
-    ) -> AsyncFlowClient:
-        cache_key = (key, key_refresh, app_secret)
-        if cache_key not in self._clients:
-            keys = self.target.keys
-            current = keys.public("current")
-            self._clients[cache_key] = AsyncFlowClient(
-                self.app,
-                public_key=keys.public(key),
-                app_secret=keys.secrets[app_secret],
-                key_provider=(lambda: current) if key_refresh else None,
-                budget=self.target.budget,
-            )
-        return self._clients[cache_key]
+    def _client_parts(self, key: str, app_secret: str) -> ClientParts:
+        keys = self.target.keys
+        current = keys.public("current")
+        secret = keys.secrets[app_secret]
+        return ClientParts(self.app, keys.public(key), current, secret, self.target.budget)
 
-    def mint_token(
-        self,
-        phone: str,
-        *,
-        flow_id: str = "",
-        campaign: str = "",
-        source: str = "",
-        ttl_seconds: int | None = None,
-        forged: bool = False,
-    ) -> str:
-        issuer = self.forger if forged else self.tokens
-        return issuer.issue(
-            phone, flow_id or FLOW_ID, campaign=campaign, source=source, ttl_seconds=ttl_seconds
-        )
+    def _token_issuer(self, forged: bool) -> tuple[Any, str]:
+        return (self.forger if forged else self.tokens), FLOW_ID
 
     def mock(self, name: str) -> MockAdmin:
         name = self._mock_name(name)

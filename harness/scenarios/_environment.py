@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, NamedTuple
 
 from harness.client import AsyncFlowClient
 from harness.scenarios.exceptions import ScenarioRuntimeError, TargetError
@@ -26,13 +26,25 @@ ALERTS_PATH = "/services/TFLOWHARNESS/BALERTS/alerts"
 MockAdmin = Any  # mocks._core.AsyncAdminClient; Any keeps mocks out of this import
 
 
+class ClientParts(NamedTuple):
+    """What a target's client is made of (see :meth:`Environment.client`)."""
+
+    endpoint: Any  # a URL, or an ASGI app to call in-process
+    public_key: Any
+    current_key: Any  # what a key refresh (421) fetches
+    app_secret: str
+    budget: float
+
+
 class Environment(ABC):
     """One scenario's endpoint, mocks and keys; an async context manager."""
 
     crm: str = "hubspot"
     flow_path: str | None = None
 
-    @abstractmethod
+    _clients: dict[tuple[str, bool, str], AsyncFlowClient]
+    """Clients by (key, key_refresh, app_secret); subclasses start it empty."""
+
     def client(
         self,
         *,
@@ -41,8 +53,23 @@ class Environment(ABC):
         app_secret: str = "current",  # noqa: S107
     ) -> AsyncFlowClient:
         """A client with the named public key and app secret: current, previous or other."""
+        cache_key = (key, key_refresh, app_secret)
+        if cache_key not in self._clients:
+            parts = self._client_parts(key, app_secret)
+            current = parts.current_key
+            self._clients[cache_key] = AsyncFlowClient(
+                parts.endpoint,
+                public_key=parts.public_key,
+                app_secret=parts.app_secret,
+                key_provider=(lambda: current) if key_refresh else None,
+                budget=parts.budget,
+            )
+        return self._clients[cache_key]
 
-    @abstractmethod
+    def _client_parts(self, key: str, app_secret: str) -> ClientParts:
+        """What :meth:`client` builds a client from, for the named key and secret."""
+        raise NotImplementedError(f"{type(self).__name__} must override _client_parts or client")
+
     def mint_token(
         self,
         phone: str,
@@ -52,7 +79,24 @@ class Environment(ABC):
         source: str = "",
         ttl_seconds: int | None = None,
         forged: bool = False,
-    ) -> str: ...
+    ) -> str:
+        """A flow token for ``phone``; ``forged``: signed with a secret the endpoint lacks."""
+        issuer, default_flow_id = self._token_issuer(forged)
+        return str(
+            issuer.issue(
+                phone,
+                flow_id or default_flow_id,
+                campaign=campaign,
+                source=source,
+                ttl_seconds=ttl_seconds,
+            )
+        )
+
+    def _token_issuer(self, forged: bool) -> tuple[Any, str]:
+        """A ``reference_server.FlowTokens`` to mint with, and the default flow id."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must override _token_issuer or mint_token"
+        )
 
     @abstractmethod
     def mock(self, name: str) -> MockAdmin:

@@ -19,7 +19,7 @@ import httpx
 
 from harness.client import AsyncFlowClient
 from harness.scenarios._checks import STREAMS
-from harness.scenarios._environment import Environment, MockAdmin
+from harness.scenarios._environment import ClientParts, Environment, MockAdmin
 from harness.scenarios._keys import KeySet
 from harness.scenarios._model import Scenario
 from harness.scenarios.exceptions import ScenarioRuntimeError, TargetError
@@ -160,39 +160,15 @@ class RemoteEnvironment(Environment):
             await self.mock(name).reset()
         return self
 
-    def client(
-        self,
-        *,
-        key: str = "current",
-        key_refresh: bool = False,
-        app_secret: str = "current",  # noqa: S107
-    ) -> AsyncFlowClient:
+    def _client_parts(self, key: str, app_secret: str) -> ClientParts:
         if key == "previous" or app_secret == "previous":
             raise TargetError("key and secret rotation scenarios need the embedded target")
-        cache_key = (key, key_refresh, app_secret)
-        if cache_key not in self._clients:
-            current = self.target.public_key
-            public = current if key == "current" else self.target.keys.public("other")
-            secret = self.target.app_secret if app_secret == "current" else "not-the-app-secret"
-            self._clients[cache_key] = AsyncFlowClient(
-                self.target.endpoint,
-                public_key=public,
-                app_secret=secret,
-                key_provider=(lambda: current) if key_refresh else None,
-                budget=self.target.budget,
-            )
-        return self._clients[cache_key]
+        current = self.target.public_key
+        public = current if key == "current" else self.target.keys.public("other")
+        secret = self.target.app_secret if app_secret == "current" else "not-the-app-secret"
+        return ClientParts(self.target.endpoint, public, current, secret, self.target.budget)
 
-    def mint_token(
-        self,
-        phone: str,
-        *,
-        flow_id: str = "",
-        campaign: str = "",
-        source: str = "",
-        ttl_seconds: int | None = None,
-        forged: bool = False,
-    ) -> str:
+    def _token_issuer(self, forged: bool) -> tuple[Any, str]:
         if not self.target.flow_token_secret:
             raise TargetError(
                 "minting flow tokens for a remote endpoint needs --flow-token-secret "
@@ -201,10 +177,7 @@ class RemoteEnvironment(Environment):
         from reference_server import FlowTokens
 
         secret = "forged-" + self.target.flow_token_secret if forged else None
-        tokens = FlowTokens([secret or self.target.flow_token_secret])
-        return tokens.issue(
-            phone, flow_id or "flow", campaign=campaign, source=source, ttl_seconds=ttl_seconds
-        )
+        return FlowTokens([secret or self.target.flow_token_secret]), "flow"
 
     def mock(self, name: str) -> MockAdmin:
         name = self._mock_name(name)

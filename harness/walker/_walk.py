@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from contextlib import ExitStack
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from harness.client import AsyncFlowClient, FlowClient, FlowResult
@@ -12,7 +12,7 @@ from harness.flowjson._loader import FlowSource
 from harness.walker._cdn import MockCDN
 from harness.walker._choosers import Chooser, FixedChooser, RandomChooser
 from harness.walker._exceptions import InputError
-from harness.walker._journey import Call, ErrorMessagePolicy, Journey, JourneySettings
+from harness.walker._journey import Call, ErrorMessagePolicy, Journey, JourneySettings, Run
 from harness.walker._transcript import Transcript
 
 DEFAULT_FLOW_TOKEN = "flowharness-walk"
@@ -60,16 +60,11 @@ def walk(
     """
     if isinstance(client, AsyncFlowClient) or not isinstance(client, FlowClient):
         raise InputError(f"walk() needs a FlowClient, not {type(client).__name__} (see awalk)")
-    with ExitStack() as stack:
-        journey = _journey(flow, locals(), cdn or _LazyCDN(stack))
-        run = journey.run()
-        try:
-            call = next(run)
-            while True:
-                call = run.send(_call(client, call))
-        except StopIteration as stop:
-            transcript: Transcript = stop.value
-            return transcript
+    with _journey_run(flow, locals()) as run:
+        step = _resume(run, None)
+        while isinstance(step, Call):
+            step = _resume(run, getattr(client, step.method)(*step.args, **step.kwargs))
+        return step
 
 
 async def awalk(
@@ -91,22 +86,27 @@ async def awalk(
     """:func:`walk` with an :class:`~harness.client.AsyncFlowClient`."""
     if not isinstance(client, AsyncFlowClient):
         raise InputError(f"awalk() needs an AsyncFlowClient, not {type(client).__name__}")
+    with _journey_run(flow, locals()) as run:
+        step = _resume(run, None)
+        while isinstance(step, Call):
+            step = _resume(run, await getattr(client, step.method)(*step.args, **step.kwargs))
+        return step
+
+
+@contextmanager
+def _journey_run(flow: Flow | FlowSource, options: dict[str, Any]) -> Iterator[Run]:
+    """The journey's generator; a MockCDN started for its uploads stops when it ends."""
     with ExitStack() as stack:
-        journey = _journey(flow, locals(), cdn or _LazyCDN(stack))
-        run = journey.run()
-        try:
-            call = next(run)
-            while True:
-                method = getattr(client, call.method)
-                call = run.send(await method(*call.args, **call.kwargs))
-        except StopIteration as stop:
-            transcript: Transcript = stop.value
-            return transcript
+        yield _journey(flow, options, options["cdn"] or _LazyCDN(stack)).run()
 
 
-def _call(client: FlowClient, call: Call) -> FlowResult:
-    result: FlowResult = getattr(client, call.method)(*call.args, **call.kwargs)
-    return result
+def _resume(run: Run, result: FlowResult | None) -> Call | Transcript:
+    """The journey's next call (given the last call's result), or its transcript at the end."""
+    try:
+        return next(run) if result is None else run.send(result)
+    except StopIteration as stop:
+        transcript: Transcript = stop.value
+        return transcript
 
 
 def _journey(source: Flow | FlowSource, options: dict[str, Any], media: Any) -> Journey:
