@@ -44,7 +44,8 @@ def validate(source: Flow | str | Path | dict[str, Any], *, file: str | None = N
     except FlowFileError:
         raise
     except FlowJSONError as exc:
-        message = f"not valid JSON at line {exc.line}, column {exc.column}: {exc.expected}"
+        detail = exc.expected.removeprefix("valid JSON: ")
+        message = f"not valid JSON at line {exc.line}, column {exc.column}: {detail}"
         return Report.of(
             [
                 error(
