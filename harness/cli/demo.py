@@ -9,7 +9,6 @@ them all and says, for a newcomer, what was checked and what it showed.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import click
 from rich.console import Console
@@ -39,13 +38,6 @@ _MARK = {
 }
 
 
-def _catalog() -> Path:
-    here = Path("scenarios")
-    if here.is_dir():
-        return here
-    return Path(__file__).resolve().parents[2] / "scenarios"
-
-
 @click.command()
 @parallel_option(6)
 @pattern_option
@@ -55,6 +47,7 @@ def demo(parallel: int, pattern: str | None) -> None:
         EmbeddedTarget,
         ScenarioError,
         arun_scenarios,
+        catalog_path,
         load_scenarios,
         select,
     )
@@ -63,7 +56,7 @@ def demo(parallel: int, pattern: str | None) -> None:
     console = Console()
     console.print(Panel(INTRO, title="flowharness demo", expand=False))
     try:
-        scenarios = select(load_scenarios([_catalog()]), pattern)
+        scenarios = select(load_scenarios([catalog_path()]), pattern)
     except ScenarioError as exc:
         raise click.ClickException(str(exc)) from exc
     if not scenarios:

@@ -20,8 +20,6 @@ from harness.cli._options import (
 if TYPE_CHECKING:
     from harness.scenarios._remote import RemoteTarget
 
-DEFAULT_PATHS = ("scenarios",)
-
 
 def quiet_reference_server() -> None:
     """The embedded endpoint logs warnings on purpose (alerts, parked leads): hide them."""
@@ -135,6 +133,7 @@ def run(
         ScenarioError,
         Target,
         arun_scenarios,
+        catalog_path,
         load_scenarios,
         select,
     )
@@ -144,7 +143,7 @@ def run(
     console = Console()
     chosen: Target
     try:
-        scenarios = select(load_scenarios(paths or DEFAULT_PATHS), pattern)
+        scenarios = select(load_scenarios(paths or [catalog_path()]), pattern)
         if target == "remote":
             chosen = _remote_target(budget=budget, **remote)
         else:

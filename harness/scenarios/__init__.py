@@ -15,8 +15,9 @@ expectations on each answer and on the mocks. Targets: :class:`EmbeddedTarget`
 :class:`RemoteTarget` (an endpoint and mocks on the network).
 """
 
+from harness.scenarios._catalog import catalog_path
 from harness.scenarios._context import Variables
-from harness.scenarios._embedded import EmbeddedTarget
+from harness.scenarios._embedded import EmbeddedTarget, reference_flow
 from harness.scenarios._environment import ALERTS_PATH, NOTIFY_PATH, Environment
 from harness.scenarios._keys import KeySet
 from harness.scenarios._loader import (
@@ -72,12 +73,14 @@ __all__ = [
     "Variables",
     "arun_scenario",
     "arun_scenarios",
+    "catalog_path",
     "discover",
     "load_scenario",
     "load_scenarios",
     "mismatches",
     "parse_scenario",
     "person",
+    "reference_flow",
     "run_scenarios",
     "scenario_schema",
     "select",

@@ -14,6 +14,8 @@ import importlib
 import inspect
 import json
 from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,9 +32,14 @@ from harness.scenarios._keys import KeySet
 from harness.scenarios._model import Scenario
 from harness.scenarios.exceptions import ScenarioRuntimeError
 
-__all__ = ["MOCK_FACTORIES", "EmbeddedEnvironment", "EmbeddedTarget", "MockNetwork"]
+__all__ = [
+    "MOCK_FACTORIES",
+    "EmbeddedEnvironment",
+    "EmbeddedTarget",
+    "MockNetwork",
+    "reference_flow",
+]
 
-DEFAULT_FLOW = "reference_server/flows/lead_capture.json"
 TOKEN_SECRET = "flowharness-scenario-token-secret"
 FORGED_SECRET = "not-the-endpoint-token-secret"
 FLOW_ID = "lead-capture-flow"
@@ -80,6 +87,17 @@ class MockNetwork(httpx.AsyncBaseTransport):
         return await transport.handle_async_request(request)
 
 
+def reference_flow() -> Path:
+    """The reference endpoint's Flow JSON, from the installed ``reference_server`` package."""
+    resource = resources.files("reference_server").joinpath("flows", "lead_capture.json")
+    if not isinstance(resource, Path) or not resource.is_file():  # a zipped or partial install
+        raise ScenarioRuntimeError(
+            f"the reference flow is not on disk ({resource}); reinstall flowharness "
+            "unzipped, or name the Flow JSON in setup.flow"
+        )
+    return resource
+
+
 def _factory(name: str) -> Callable[..., Any]:
     module_name, _, attribute = MOCK_FACTORIES[name].partition(":")
     try:
@@ -123,7 +141,7 @@ class EmbeddedEnvironment(Environment):
         self.target = target
         self.scenario = scenario
         self.crm = scenario.setup.crm
-        self.flow_path = scenario.setup.flow or DEFAULT_FLOW
+        self.flow_path = scenario.setup.flow or reference_flow()
         self.network = MockNetwork()
         self.services: dict[str, Any] = {}
         self._admins: dict[str, MockAdmin] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from harness.client import AsyncFlowClient
@@ -40,7 +41,7 @@ class Environment(ABC):
     """One scenario's endpoint, mocks and keys; an async context manager."""
 
     crm: str = "hubspot"
-    flow_path: str | None = None
+    flow_path: Path | None = None
 
     _clients: dict[tuple[str, bool, str], AsyncFlowClient]
     """Clients by (key, key_refresh, app_secret); subclasses start it empty."""

@@ -100,11 +100,35 @@ def parse_scenario(text: str, path: Path | str = "<string>") -> Scenario:
         )
     _check_single_kinds(tree, path)
     data = _plain(tree)
+    setup = data.get("setup") or {}
+    if setup.get("flow") is not None:
+        setup["flow"] = str(_resolve_flow(setup["flow"], path, tree))
     lines = [_line(tree, ["steps", i]) or 0 for i in range(len(tree["steps"]))]
     try:
         return build_scenario(data, path, lines)
     except ValueError as exc:
         raise ScenarioFileError(path, None, "", str(exc)) from exc
+
+
+def _resolve_flow(value: str, path: Path, tree: CommentedMap) -> Path:
+    """setup.flow relative to the scenario file, else (files written before) to the cwd.
+
+    Resolved now, so a run from any directory finds it and a typo fails at load time.
+    """
+    written = Path(value).expanduser()
+    candidates = list(dict.fromkeys([path.parent / written, written]))
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
+    tried = " or ".join(str(c.absolute()) for c in candidates)
+    at = ["setup", "flow"]
+    raise ScenarioFileError(
+        path,
+        _line(tree, at),
+        _where(at),
+        f"no such file: {value} (looked for {tried}); write the path relative to the "
+        "scenario file, or leave setup.flow out to walk the reference lead-capture flow",
+    )
 
 
 def _check_single_kinds(tree: CommentedMap, path: Path) -> None:

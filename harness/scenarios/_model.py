@@ -25,7 +25,8 @@ DEFAULT_TIMEOUT = 60.0
 
 @dataclass(frozen=True)
 class Setup:
-    flow: str | None = None
+    flow: Path | None = None
+    """The Flow JSON the walk step plays, resolved when the file was loaded."""
     crm: Literal["hubspot", "salesforce", "none"] = "hubspot"
     mocks: tuple[str, ...] = ("slack",)
     settings: dict[str, Any] = field(default_factory=dict)
@@ -92,8 +93,9 @@ def _default_name(kind: str, spec: Any) -> str:
 def build_scenario(data: dict[str, Any], path: Path, lines: list[int] | None = None) -> Scenario:
     """A :class:`Scenario` from a schema-checked mapping."""
     raw_setup = data.get("setup") or {}
+    flow = raw_setup.get("flow")
     setup = Setup(
-        flow=raw_setup.get("flow"),
+        flow=Path(flow) if flow is not None else None,
         crm=raw_setup.get("crm", "hubspot"),
         mocks=tuple(raw_setup.get("mocks", ("slack",))),
         settings=dict(raw_setup.get("settings") or {}),
