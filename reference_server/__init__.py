@@ -2,7 +2,9 @@
 
 ``create_app(settings)`` builds the FastAPI app (request path, flow tokens,
 idempotency, Redis Stream queue); :class:`reference_server.worker.Worker` moves the
-queued leads into HubSpot or Salesforce.
+queued leads into HubSpot or Salesforce, then notifies (at-least-once: a rare duplicate
+after a worker crash, never a silent loss). :func:`held` and :func:`replay` inspect and
+bring back what it put aside (dead-lettered, parked, failed notifications and photos).
 """
 
 from reference_server._app import SendFlowRequest, create_app
@@ -19,6 +21,13 @@ from reference_server._hubspot import HubSpotAdapter
 from reference_server._logging import JsonFormatter, MaskingFilter, configure_logging, mask
 from reference_server._mapping import CrmMapping, load_mapping
 from reference_server._queue import CONSUMER_GROUP, LeadQueue, StreamNames
+from reference_server._replay import (
+    HeldEntry,
+    ReplayReport,
+    ReplaySource,
+    held,
+    replay,
+)
 from reference_server._salesforce import SalesforceAdapter
 from reference_server._settings import Settings
 from reference_server._tokens import FlowTokenClaims, FlowTokens, to_e164
@@ -31,11 +40,14 @@ __all__ = [
     "CrmResult",
     "FlowTokenClaims",
     "FlowTokens",
+    "HeldEntry",
     "HubSpotAdapter",
     "JsonFormatter",
     "LeadForm",
     "LeadQueue",
     "MaskingFilter",
+    "ReplayReport",
+    "ReplaySource",
     "SalesforceAdapter",
     "SendFlowRequest",
     "Settings",
@@ -49,7 +61,9 @@ __all__ = [
     "clean_text",
     "configure_logging",
     "create_app",
+    "held",
     "load_mapping",
     "mask",
+    "replay",
     "to_e164",
 ]

@@ -20,7 +20,7 @@ from tenacity import AsyncRetrying
 
 from reference_server._crm import CrmAdapter, Media
 from reference_server._logging import mask
-from reference_server._queue import LeadQueue
+from reference_server._queue import LeadQueue, carried_replays
 from reference_server._settings import Settings
 from reference_server.exceptions import CrmError, MediaError, MediaTransientError
 
@@ -107,7 +107,7 @@ class AttachmentJobs:
             failure = {
                 k: fields.get(k, "") for k in ("phone", "lead_reference", "media_id", "wamid")
             }
-            failure |= {"reason": exc.reason, "error": mask(str(exc))}
+            failure |= {"reason": exc.reason, "error": mask(str(exc))} | carried_replays(fields)
             await self._queue.add(self._queue.streams.attachments_failed, failure)
             log.error("follow-up photo not attached", extra={"lead_id": reference})
             return "failed"

@@ -21,7 +21,11 @@ class Metrics:
             "flowharness_responses", "Answers by HTTP status", ["status"], registry=self.registry
         )
         self.queue_depth = Gauge(
-            "flowharness_queue_depth", "Leads waiting for the CRM", registry=self.registry
+            "flowharness_queue_depth",
+            "Entries in each lead stream: waiting (incoming, notify, attachments) or held "
+            "after failing (dead, parked, notify_failed, attachments_failed)",
+            ["stream"],
+            registry=self.registry,
         )
         self.dead_letters = Gauge(
             "flowharness_dead_letters", "Leads in the dead-letter stream", registry=self.registry
@@ -49,7 +53,10 @@ class Metrics:
         self.responses.labels(str(status)).inc()
 
     def set_sizes(self, sizes: dict[str, int]) -> None:
-        self.queue_depth.set(sizes["incoming"])
+        """Stream lengths by label, from :meth:`LeadQueue.sizes` (the app reads them at
+        every scrape, the worker after every batch)."""
+        for stream, size in sizes.items():
+            self.queue_depth.labels(stream).set(size)
         self.dead_letters.set(sizes["dead"])
         self.parked.set(sizes["parked"])
 

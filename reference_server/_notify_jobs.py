@@ -4,6 +4,11 @@ The worker writes the job before it acknowledges the lead, so a crash between th
 write and the notifications loses nothing: the job (or, at worst, the lead) is
 reclaimed by another worker. Sending never touches the CRM again. Each channel that
 went out is remembered per lead, so a reclaimed or repeated job skips it.
+
+Delivery is at-least-once, not exactly-once: a worker that dies after a channel
+accepted the message but before it recorded the channel as sent leaves the job pending,
+and the worker that reclaims it sends that channel again. Receivers should tolerate a
+rare duplicate (the text names the lead and its CRM record).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import redis.asyncio as aioredis
 from reference_server._crm import CrmResult
 from reference_server._metrics import Metrics
 from reference_server._notify import Notifier, Status, record_url, summary
-from reference_server._queue import LeadQueue
+from reference_server._queue import LeadQueue, carried_replays
 from reference_server._settings import Settings
 
 log = logging.getLogger("reference_server.notify")
@@ -77,7 +82,8 @@ class NotificationJobs:
                         "channel": channel,
                         "record_url": fields.get("record_url", ""),
                         "text": fields.get("text", ""),
-                    },
+                    }
+                    | carried_replays(fields),
                 )
         skipped: dict[str, Status] = {c: "sent" for c in channels if c in already}
         return skipped | fates

@@ -5,6 +5,8 @@ Entries of ``<prefix>:incoming`` have two fields: ``lead_id`` and ``lead`` (the 
 as JSON, see :func:`reference_server._lead_flow.build_lead`). ``<prefix>:dead`` and
 ``<prefix>:parked`` entries repeat both and add ``reason``, ``error``, ``attempts``
 (dead) or ``errors`` (parked, the CRM's per-field errors as JSON) and ``at`` (ISO time).
+An entry put back by :func:`reference_server.replay` also carries ``replayed_from`` and
+``replays`` (how many times it was replayed), which the worker keeps on a new failure.
 
 ``<prefix>:notify`` entries (written once the CRM confirms) carry ``lead_id``,
 ``record_url``, ``text`` and ``channels`` (JSON list still to send); a channel that
@@ -52,9 +54,35 @@ class StreamNames:
         """The streams the worker reads through its consumer group."""
         return (self.incoming, self.notify, self.attachments)
 
+    def by_label(self) -> dict[str, str]:
+        """Every stream by its short name (the ``stream`` label of the queue-depth metric)."""
+        return {
+            "incoming": self.incoming,
+            "notify": self.notify,
+            "attachments": self.attachments,
+            "dead": self.dead,
+            "parked": self.parked,
+            "notify_failed": self.notify_failed,
+            "attachments_failed": self.attachments_failed,
+        }
+
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def replay_count(fields: dict[str, str]) -> int:
+    """How many times this entry was replayed (0 when never, or when the field is garbled)."""
+    try:
+        return max(int(fields.get("replays") or 0), 0)
+    except ValueError:
+        return 0
+
+
+def carried_replays(fields: dict[str, str]) -> dict[str, str]:
+    """The ``replays`` field to copy onto a new failure record, so the count survives."""
+    count = replay_count(fields)
+    return {"replays": str(count)} if count else {}
 
 
 class LeadQueue:
@@ -82,7 +110,14 @@ class LeadQueue:
         return str(await self.redis.xadd(self.streams.incoming, fields))
 
     async def dead_letter(
-        self, lead_id: str, lead_json: str, *, reason: str, error: str, attempts: int
+        self,
+        lead_id: str,
+        lead_json: str,
+        *,
+        reason: str,
+        error: str,
+        attempts: int,
+        replays: int = 0,
     ) -> str:
         fields: dict[Any, Any] = {
             "lead_id": lead_id,
@@ -92,10 +127,18 @@ class LeadQueue:
             "attempts": str(attempts),
             "at": now_iso(),
         }
+        if replays:
+            fields["replays"] = str(replays)
         return str(await self.redis.xadd(self.streams.dead, fields))
 
     async def park(
-        self, lead_id: str, lead_json: str, *, error: str, errors: list[dict[str, Any]]
+        self,
+        lead_id: str,
+        lead_json: str,
+        *,
+        error: str,
+        errors: list[dict[str, Any]],
+        replays: int = 0,
     ) -> str:
         fields: dict[Any, Any] = {
             "lead_id": lead_id,
@@ -105,6 +148,8 @@ class LeadQueue:
             "errors": json.dumps(errors, ensure_ascii=False),
             "at": now_iso(),
         }
+        if replays:
+            fields["replays"] = str(replays)
         return str(await self.redis.xadd(self.streams.parked, fields))
 
     async def add(self, stream: str, fields: dict[str, str]) -> str:
@@ -113,9 +158,12 @@ class LeadQueue:
         return str(await self.redis.xadd(stream, entry))
 
     async def sizes(self) -> dict[str, int]:
-        """Entries waiting (not yet handled), dead-lettered and parked."""
+        """Entries in every stream by label: waiting or in flight (``incoming``, ``notify``,
+        ``attachments``) and held after failing (``dead``, ``parked``, ``notify_failed``,
+        ``attachments_failed``)."""
+        labels = self.streams.by_label()
         pipe = self.redis.pipeline(transaction=False)
-        for name in (self.streams.incoming, self.streams.dead, self.streams.parked):
+        for name in labels.values():
             pipe.xlen(name)
-        incoming, dead, parked = await pipe.execute()
-        return {"incoming": incoming, "dead": dead, "parked": parked}
+        lengths = await pipe.execute()
+        return {label: int(n) for label, n in zip(labels, lengths, strict=True)}

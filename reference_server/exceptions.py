@@ -73,3 +73,8 @@ class MediaTransientError(MediaError):
     """The Cloud API timed out or answered 5xx/429 while downloading media: retried."""
 
     reason = "media_transient"
+
+
+class ReplayError(ReferenceServerError, ValueError):
+    """A replay was asked for something that cannot be replayed (unknown source, malformed
+    entry id) or could not finish: check the source name and ids (``flowharness leads list``)."""

@@ -4,11 +4,14 @@ Transient failures (timeouts, 5xx, 429) are retried with exponential backoff and
 jitter, never sooner than the CRM's ``Retry-After``; after the budget the lead goes
 to the dead-letter stream with the reason. A CRM validation error is not retried:
 the lead is parked and operations are alerted. Entries a crashed worker left
-pending are reclaimed with ``XAUTOCLAIM``.
+pending are reclaimed with ``XAUTOCLAIM``. Held entries stay until an operator puts
+them back (:func:`reference_server.replay`, ``flowharness leads replay``).
 
 Once the CRM confirms, the worker queues a notification job (``<prefix>:notify``)
 before acknowledging the lead, and handles those jobs and follow-up photos
-(``<prefix>:attachments``) from the same loop.
+(``<prefix>:attachments``) from the same loop. Notifications are at-least-once: a
+worker that dies between sending a channel and recording it lets the next one send
+that channel again.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from reference_server._mapping import load_mapping
 from reference_server._metrics import Metrics
 from reference_server._notify import Notifier
 from reference_server._notify_jobs import NotificationJobs
-from reference_server._queue import CONSUMER_GROUP, LeadQueue
+from reference_server._queue import CONSUMER_GROUP, LeadQueue, replay_count
 from reference_server._salesforce import SalesforceAdapter
 from reference_server._settings import Settings
 from reference_server.exceptions import (
@@ -233,13 +236,19 @@ class Worker:
     async def _handle(self, fields: dict[str, str]) -> str:
         lead_json = fields.get("lead", "")
         lead_id = fields.get("lead_id", "?")
+        replays = replay_count(fields)  # a replayed lead that fails again keeps its count
         try:
             lead: dict[str, Any] = json.loads(lead_json)
             if not lead["phone"]:
                 raise ValueError("the lead has no phone number")
         except (ValueError, KeyError, TypeError) as exc:
             await self.queue.dead_letter(
-                lead_id, lead_json, reason="malformed_entry", error=str(exc), attempts=0
+                lead_id,
+                lead_json,
+                reason="malformed_entry",
+                error=str(exc),
+                attempts=0,
+                replays=replays,
             )
             return "dead_lettered"
         attempts = 0
@@ -249,7 +258,9 @@ class Worker:
                     attempts += 1
                     result = await self._upsert(lead)
         except CrmValidationError as exc:
-            await self.queue.park(lead_id, lead_json, error=mask(str(exc)), errors=exc.errors)
+            await self.queue.park(
+                lead_id, lead_json, error=mask(str(exc)), errors=exc.errors, replays=replays
+            )
             await self.alerter.send(
                 Alert(
                     "high",
@@ -268,7 +279,12 @@ class Worker:
         except CrmError as exc:
             reason = "retry_budget_exhausted" if isinstance(exc, CrmTransientError) else exc.reason
             await self.queue.dead_letter(
-                lead_id, lead_json, reason=reason, error=mask(str(exc)), attempts=attempts
+                lead_id,
+                lead_json,
+                reason=reason,
+                error=mask(str(exc)),
+                attempts=attempts,
+                replays=replays,
             )
             log.error("lead dead-lettered", extra={"lead_id": lead_id, "reason": reason})
             return "dead_lettered"

@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, str] = {
     "mocks": "harness.cli.mocks:mocks",
     "serve": "harness.cli.serve:serve",
     "token": "harness.cli.token:token",
+    "leads": "harness.cli.leads:leads",
     "run": "harness.cli.run:run",
     "check": "harness.cli.check:check",
 }

@@ -156,5 +156,5 @@ async def test_crm_down_then_back_delivers_every_lead_once(make_settings, redis_
     assert crm.unavailable_answers > 0
     assert clock.now >= 10.0
     assert all(d <= 8.0 + 0.5 for d in clock.delays)
-    assert await queue.sizes() == {"incoming": 0, "dead": 0, "parked": 0}
+    assert set((await queue.sizes()).values()) == {0}
     await redis.aclose()
