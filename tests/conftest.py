@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import settings
 
 from harness import crypto
 
-DATA = Path(__file__).parent / "data"
-FLOWS = DATA / "flows"
+# Hypothesis's 200 ms per-example deadline trips on a loaded CI machine (RSA keys,
+# in-process endpoints); per-test settings still choose their own max_examples.
+settings.register_profile("flowharness", deadline=None)
+settings.load_profile("flowharness")
 
 
 @pytest.fixture(scope="session")
@@ -32,8 +33,3 @@ def public_pem(private_key: rsa.RSAPrivateKey) -> bytes:
 @pytest.fixture(scope="session")
 def app_secret() -> str:
     return "test-app-secret-0123456789abcdef"
-
-
-@pytest.fixture(scope="session")
-def flow_corpus() -> list[Path]:
-    return sorted(FLOWS.glob("*.json"))

@@ -258,6 +258,7 @@ def test_send_payload_that_is_not_json(url: str, env: dict[str, str | None]) -> 
 # -- demo ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # ~11 s; tests/scenarios/test_paths.py runs the demo in the fast suite
 def test_demo_plays_every_step_as_expected() -> None:
     result = run("demo")
     assert result.exit_code == 0, result.output

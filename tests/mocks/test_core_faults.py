@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +22,7 @@ from mocks._core import (
     MockHandle,
     RateLimitFault,
     StatusFault,
+    _middleware,  # its sleep is swapped for one the test can end
 )
 
 from ._toy import ToyBackend
@@ -171,14 +174,43 @@ def test_fault_models_validate(spec: dict) -> None:
         FaultRule.model_validate({"fault": spec})
 
 
-def test_latency_does_not_block_other_calls(toy: MockHandle[ToyBackend]) -> None:
-    toy.admin.add_fault(LatencyFault(seconds=0.6), path="/items/slow")
+class _ReleasableAsyncio:
+    """Stands in for ``asyncio`` in the fault middleware: a latency sleep the test can end.
+
+    The served mock runs in a thread of this process, so this works in both modes.
+    """
+
+    def __init__(self) -> None:
+        self.released = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(asyncio, name)
+
+    async def sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.released.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0)
+
+
+def test_latency_does_not_block_other_calls(
+    toy: MockHandle[ToyBackend], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    releasable = _ReleasableAsyncio()
+    monkeypatch.setattr(_middleware, "asyncio", releasable)
+    toy.admin.add_fault(LatencyFault(seconds=60), path="/items/slow")
     with toy.new_client() as other:
         worker = threading.Thread(target=other.get, args=("/items/slow",))
         worker.start()
-        while toy.admin.count(path="/items/slow") == 0:
-            time.sleep(0.01)
-        # The delayed call is recorded and still waiting, yet the mock answers this one.
-        assert toy.client.post("/items", json={}).status_code == 201
-        assert worker.is_alive()
-        worker.join()
+        try:
+            deadline = time.monotonic() + 10
+            while toy.admin.count(path="/items/slow") == 0:
+                assert time.monotonic() < deadline, "the delayed call never reached the mock"
+                time.sleep(0.01)
+            # The delayed call is recorded and still waiting, yet the mock answers this one.
+            assert toy.client.post("/items", json={}).status_code == 201
+            assert worker.is_alive()
+        finally:
+            releasable.released.set()
+            worker.join(timeout=10)
+        assert not worker.is_alive()

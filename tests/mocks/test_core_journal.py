@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -103,12 +103,13 @@ def test_get_query_filters_match_find(toy: MockHandle[ToyBackend]) -> None:
 
 def test_since_filter(toy: MockHandle[ToyBackend]) -> None:
     toy.client.get("/items/old")
-    cut = datetime.now(UTC) + timedelta(microseconds=1)
-    while datetime.now(UTC) < cut:
-        pass
     toy.client.get("/items/new")
-    assert [e.path for e in toy.admin.requests(since=cut)] == ["/items/new"]
-    assert toy.admin.count(since=cut - timedelta(hours=1)) == 2
+    old, new = toy.admin.requests()
+    assert new.time > old.time
+    # since keeps entries at or after it: the journal's own timestamps, no wall-clock race.
+    assert [e.path for e in toy.admin.requests(since=new.time)] == ["/items/new"]
+    assert [e.path for e in toy.admin.requests(since=old.time)] == ["/items/old", "/items/new"]
+    assert toy.admin.count(since=old.time - timedelta(hours=1)) == 2
 
 
 def test_bad_filters_are_refused_with_a_clear_error(toy: MockHandle[ToyBackend]) -> None:

@@ -68,7 +68,8 @@ CASES = {
     ),
     "crm_inline": (
         broken_endpoints.crm_inline,
-        {"crm_delay": 3.5, "drive_worker": False},
+        # a 0.5 s budget instead of 3 s, so the CRM need only sleep 0.8 s to break it
+        {"crm_delay": 0.8, "drive_worker": False, "budget": 0.5},
         "crm_slow",
         0,
         "within_budget: expected True, got False",
@@ -82,8 +83,9 @@ async def test_scenarios_fail_against_broken_endpoints(case: str, key_set: KeySe
     variant, extra, scenario_id, step_index, message = CASES[case]
     extra = dict(extra)
     drive = extra.pop("drive_worker", True)
+    budget = extra.pop("budget", 3.0)
     factory = _broken(variant, key_set, **extra)
-    target = EmbeddedTarget(app_factory=factory, keys=key_set, drive_worker=drive)
+    target = EmbeddedTarget(app_factory=factory, keys=key_set, drive_worker=drive, budget=budget)
     result = await arun_scenario(load_scenario(CATALOG / f"{scenario_id}.yaml"), target)
     assert result.status == "failed", result.report()
     failed = result.failed_step

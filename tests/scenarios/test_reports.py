@@ -95,14 +95,12 @@ def test_cli_run_reports_a_bad_file_with_its_line(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.anyio
-@pytest.mark.skipif(
-    not Path("/usr/bin/chromium").exists(), reason="/usr/bin/chromium is not installed"
-)
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not on the PATH")
 async def test_html_report_renders_in_headless_chromium(run: RunResult, tmp_path: Path) -> None:
     page, shot = tmp_path / "report.html", tmp_path / "report.png"
     page.write_text(html_report(run))
     chromium = [
-        shutil.which("chromium") or "/usr/bin/chromium",
+        shutil.which("chromium") or "chromium",
         "--headless",
         "--no-sandbox",
         "--disable-gpu",

@@ -22,6 +22,7 @@ def test_every_public_object_is_exported() -> None:
 
 
 def test_rule_codes_are_kebab_case_and_described() -> None:
+    assert flowjson.RULES
     for code, description in flowjson.RULES.items():
         assert code == code.lower()
         assert " " not in code

@@ -14,6 +14,11 @@ from harness.stub import STUB_FLOW_TOKEN, StubAnswers, StubError, example_data
 CORPUS = sorted((Path(__file__).parents[2] / "data" / "flows").glob("*.json"))
 
 
+def test_the_whole_corpus_is_parametrized() -> None:
+    # An empty glob would silently turn the per-flow tests below into a skip.
+    assert len(CORPUS) == 28
+
+
 def test_ping_error_notification_and_signature(corpus: Any, stub_client: Any) -> None:
     with stub_client(corpus("v4.0-photo-picker")) as (client, _app):
         assert client.ping().payload == {"data": {"status": "active"}}

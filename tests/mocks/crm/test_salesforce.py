@@ -216,16 +216,20 @@ def test_bad_sessions(salesforce: MockHandle[Any], authorization: str | None) ->
 
 
 def test_session_lifetime() -> None:
-    with MockHandle.in_process(create_service(session_seconds=0.05)) as sf:
+    # The backend reads the real clock: a lifetime long enough for the first call to
+    # land well inside it on a loaded machine, then a sleep past its end.
+    lifetime = 1.0
+    with MockHandle.in_process(create_service(session_seconds=lifetime)) as sf:
         form = {
             "grant_type": "client_credentials",
             "client_id": SF_CLIENT_ID,
             "client_secret": SF_CLIENT_SECRET,
         }
         token = sf.client.post(TOKEN, data=form).json()["access_token"]
+        issued_by = time.monotonic()  # the session was issued before this instant
         headers = {"Authorization": f"Bearer {token}"}
         assert sf.client.post(LEADS, json=LEAD, headers=headers).status_code == 201
-        time.sleep(0.1)
+        time.sleep(max(0.0, issued_by + lifetime + 0.1 - time.monotonic()))
         _errors(sf.client.post(LEADS, json=LEAD, headers=headers), 401, "INVALID_SESSION_ID")
 
 
