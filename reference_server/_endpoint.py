@@ -3,7 +3,8 @@
 Every step answers with the status WhatsApp expects: 413 too big, 432 bad signature,
 421 cannot decrypt, 427 bad flow token, 400 for requests that make no sense, and
 200 with the encrypted answer otherwise. Once a request is decrypted every answer,
-errors included, is encrypted with its key.
+errors included, is encrypted with its key. A missing flow token is no 427 (that would
+disable the flow's button): some iOS clients omit it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from fastapi import Request, Response
 
@@ -148,8 +149,8 @@ class FlowEndpoint:
         action = _ACTIONS.get(raw_action.lower(), raw_action)
         if action == "ping":
             return action, {"data": {"status": "active"}}
-        data = payload.get("data")
-        if isinstance(data, dict) and ("error" in data or "error_key" in data):
+        data: Any = payload.get("data")
+        if _is_error_notification(action, data):
             log.warning(
                 "client error notification",
                 extra={
@@ -159,26 +160,29 @@ class FlowEndpoint:
                 },
             )
             return "error_notification", {"data": {"acknowledged": True}}
+        if action not in ("INIT", "BACK", "data_exchange"):
+            # before the token check: a 427 would disable the flow's button for good
+            raise _Answer(
+                400,
+                {"error_msg": f"unknown action {raw_action!r}: expected {_KNOWN_ACTIONS}"},
+            )
         if data is not None and not isinstance(data, dict):
             raise _Answer(400, {"error_msg": "data must be a JSON object"})
         if data is not None and _deeper_than(data, MAX_DATA_DEPTH):
             # no Flow nests payloads this deep; refusing here keeps recursion out of the rest
             raise _Answer(400, {"error_msg": f"data is nested deeper than {MAX_DATA_DEPTH} levels"})
+        raw_token = payload.get("flow_token")
+        if raw_token is None or raw_token == "":
+            # some iOS clients omit it (PROTOCOL.md 3); a 427 would disable the button for good
+            return action, self._without_token(action, payload.get("screen"), data or {})
         try:
-            claims = self.tokens.verify(payload.get("flow_token"))
+            claims = self.tokens.verify(raw_token)
         except FlowTokenError as exc:
             raise _Answer(427, {"error_msg": str(exc)}) from exc
-        token = str(payload["flow_token"])
+        token = str(raw_token)
         if action in ("INIT", "BACK"):
             return action, self.flow.first_screen()
-        if action != "data_exchange":
-            raise _Answer(
-                400,
-                {"error_msg": f"unknown action {raw_action!r}: expected {_KNOWN_ACTIONS}"},
-            )
-        screen = payload.get("screen")
-        if not isinstance(screen, str) or not screen:
-            raise _Answer(400, {"error_msg": "a data_exchange request needs its screen"})
+        screen = _screen_of(payload)
 
         async def handle() -> dict[str, Any]:
             return await self.flow.data_exchange(screen, data or {}, claims, token)
@@ -189,11 +193,25 @@ class FlowEndpoint:
             )
         except UnknownScreenError as exc:
             raise _Answer(400, {"error_msg": str(exc)}) from exc
-        except DuplicateInFlightError as exc:
-            raise _Answer(409, {"error_msg": str(exc)}) from exc
+        except DuplicateInFlightError:
+            # a 409 counts as an endpoint error; the snackbar lets the person simply retry
+            return action, self._stay(screen, data or {}, TRY_AGAIN_MESSAGE)
         if replayed:
             log.info("repeated request answered from the idempotency store")
         return action, answer
+
+    def _without_token(self, action: str, screen: Any, data: dict[str, Any]) -> dict[str, Any]:
+        """INIT and BACK need no claims; a submission cannot be attributed without the phone."""
+        if action in ("INIT", "BACK"):
+            return self.flow.first_screen()
+        log.warning("data_exchange without a flow_token: asked to reopen the flow")
+        return self._stay(_screen_of({"screen": screen}), data, REOPEN_MESSAGE)
+
+    def _stay(self, screen: str, data: dict[str, Any], message: str) -> dict[str, Any]:
+        try:
+            return self.flow.stay(screen, data, message)
+        except UnknownScreenError as exc:
+            raise _Answer(400, {"error_msg": str(exc)}) from exc
 
     def _respond(
         self, status: int, payload: dict[str, Any] | str, decrypted: DecryptedRequest | None
@@ -207,6 +225,48 @@ class FlowEndpoint:
 
 
 MAX_DATA_DEPTH = 32
+REOPEN_MESSAGE = (
+    "We could not link this form to your chat. Please close it and open it again from our message."
+)
+TRY_AGAIN_MESSAGE = "We are still working on your previous tap. Please try again in a moment."
+KNOWN_ERROR_TYPES = frozenset(
+    {
+        "timeout_error",
+        "no_http_response_error",
+        "unexpected_http_status_code",
+        "response-decryption-error",
+        "invalid-screen-transition",
+        "payload-schema-error",
+        "business-decryption-error",
+        "public-key-missing",
+        "cannot_be_served",
+        "missing_capability",
+    }
+)
+"""Error types WhatsApp reports (PROTOCOL.md 3)."""
+
+
+def _screen_of(payload: dict[str, Any]) -> str:
+    screen = payload.get("screen")
+    if not isinstance(screen, str) or not screen:
+        raise _Answer(400, {"error_msg": "a data_exchange request needs its screen"})
+    return screen
+
+
+def _is_error_notification(action: str, data: Any) -> TypeGuard[dict[str, Any]]:
+    """Whether ``data`` is an error notification's: a string ``error`` or ``error_key``.
+
+    A form may well have a field named ``error``, so a data_exchange must also carry an
+    ``error_message`` or name an error type WhatsApp reports.
+    """
+    if not isinstance(data, dict):
+        return False
+    kinds = [data[k] for k in ("error", "error_key") if isinstance(data.get(k), str) and data[k]]
+    if not kinds:
+        return False
+    if action != "data_exchange":
+        return True
+    return isinstance(data.get("error_message"), str) or any(k in KNOWN_ERROR_TYPES for k in kinds)
 
 
 def _deeper_than(value: Any, limit: int) -> bool:

@@ -66,6 +66,23 @@ class LeadFlow:
     def first_screen(self, error_message: str = "") -> dict[str, Any]:
         return {"screen": FIRST_SCREEN, "data": {"error_message": error_message}}
 
+    def stay(self, screen: str, data: dict[str, Any], error_message: str) -> dict[str, Any]:
+        """``screen`` again with its declared data (echoed from ``data``) and a snackbar."""
+        if screen == FIRST_SCREEN:
+            return self.first_screen(error_message)
+        if screen == CONFIRM_SCREEN:
+            echo = {f: clean_text(data.get(f)) for f in _CONFIRM_FIELDS}
+            return {
+                "screen": CONFIRM_SCREEN,
+                "data": {
+                    **echo,
+                    "error_message": error_message,
+                    "summary": "",
+                    "consent": data.get("consent") in (True, "true"),
+                },
+            }
+        raise _unknown_screen(screen)
+
     async def data_exchange(
         self, screen: str, data: dict[str, Any], claims: FlowTokenClaims, flow_token: str
     ) -> dict[str, Any]:
@@ -79,20 +96,15 @@ class LeadFlow:
             try:
                 form = clean_lead_form(data, default_region=self._region)
             except LeadValidationError as exc:
-                echo = {f: clean_text(data.get(f)) for f in _CONFIRM_FIELDS}
-                return {
-                    "screen": CONFIRM_SCREEN,
-                    "data": {
-                        **echo,
-                        "error_message": exc.message,
-                        "summary": "",
-                        "consent": data.get("consent") in (True, "true"),
-                    },
-                }
+                return self.stay(CONFIRM_SCREEN, data, exc.message)
             lead = build_lead(form, claims, default_source=self._source)
             await self._enqueue(lead)
             params = {"flow_token": flow_token, "lead_reference": lead["lead_id"]}
             return {"screen": "SUCCESS", "data": {"extension_message_response": {"params": params}}}
-        raise UnknownScreenError(
-            f"unknown screen {screen!r}: this flow has {FIRST_SCREEN} and {CONFIRM_SCREEN}"
-        )
+        raise _unknown_screen(screen)
+
+
+def _unknown_screen(screen: str) -> UnknownScreenError:
+    return UnknownScreenError(
+        f"unknown screen {screen!r}: this flow has {FIRST_SCREEN} and {CONFIRM_SCREEN}"
+    )

@@ -127,6 +127,12 @@ class Settings(BaseSettings):
                 "default_region must be a two-letter region code like 'US', "
                 f"not {self.default_region!r}"
             )
+        if "3.0" not in self.supported_versions:
+            # WhatsApp's health check is always version 3.0: without it no ping passes
+            raise ConfigurationError(
+                "supported_versions must include '3.0' (the health-check ping always uses it), "
+                f"got {self.supported_versions!r}; fix FLOWHARNESS_SUPPORTED_VERSIONS"
+            )
         return self
 
     def private_key_pems(self) -> list[bytes]:

@@ -40,7 +40,8 @@ class CompletionWebhook:
         if (
             params.get("hub.mode") == "subscribe"
             and expected is not None
-            and hmac.compare_digest(given, expected.get_secret_value())
+            # as bytes: compare_digest raises on non-ASCII str, and any wrong token is a 403
+            and hmac.compare_digest(given.encode(), expected.get_secret_value().encode())
         ):
             return Response(params.get("hub.challenge", ""), media_type="text/plain")
         return Response("verification failed", status_code=403, media_type="text/plain")
@@ -63,7 +64,12 @@ class CompletionWebhook:
             return Response("not a WhatsApp notification", status_code=400, media_type="text/plain")
         for message, _value in messages:
             if isinstance(message, dict) and await self._first_delivery(message):
-                await self._handle(message)
+                try:
+                    await self._handle(message)
+                except BaseException:
+                    # unmark it, or Meta's retry of this failed (500) delivery is dropped as seen
+                    await self._forget_delivery(message)
+                    raise
         return Response('{"status":"ok"}', media_type="application/json")
 
     async def _first_delivery(self, message: dict[str, Any]) -> bool:
@@ -73,6 +79,11 @@ class CompletionWebhook:
         key = f"{self._prefix}:webhook:seen:{message_id}"
         ttl = self._settings.webhook_dedupe_seconds
         return bool(await self._redis.set(key, "1", nx=True, ex=ttl))
+
+    async def _forget_delivery(self, message: dict[str, Any]) -> None:
+        message_id = str(message.get("id", ""))
+        if message_id:
+            await self._redis.delete(f"{self._prefix}:webhook:seen:{message_id}")
 
     async def _handle(self, message: dict[str, Any]) -> None:
         sender = "+" + str(message.get("from", "")).lstrip("+")

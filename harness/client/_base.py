@@ -158,9 +158,16 @@ class BaseClient:
         return exchange.status == 421 and self.retry_on_421
 
     def _record_response(self, exchange: Exchange, response: httpx.Response) -> None:
-        exchange.status = response.status_code
-        exchange.response_headers = dict(response.headers)
-        exchange.response_body = response.content
+        self._record_answer(
+            exchange, response.status_code, dict(response.headers), response.content
+        )
+
+    def _record_answer(
+        self, exchange: Exchange, status: int, headers: dict[str, str], body: bytes
+    ) -> None:
+        exchange.status = status
+        exchange.response_headers = headers
+        exchange.response_body = body
         _core.judge(exchange)
 
     def _record_timeout(self, exchange: Exchange) -> None:

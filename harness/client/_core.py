@@ -210,7 +210,15 @@ def _judge_200(exchange: Exchange, body: bytes) -> None:
         exchange.outcome = Outcome.RESPONSE_DECRYPTION_ERROR
         exchange.error = _why_undecryptable(body, exchange.keys, exc)
     else:
-        exchange.outcome = Outcome.OK
+        if isinstance(exchange.response_payload, dict):
+            exchange.outcome = Outcome.OK
+        else:
+            exchange.outcome = Outcome.PAYLOAD_SCHEMA_ERROR
+            exchange.error = (
+                "the decrypted answer is JSON but not an object "
+                f"({type(exchange.response_payload).__name__}); WhatsApp expects "
+                '{"screen": ..., "data": {...}} or {"data": {...}}'
+            )
 
 
 def _judge_427(exchange: Exchange, body: bytes) -> None:

@@ -8,9 +8,10 @@ from enum import StrEnum
 class Outcome(StrEnum):
     """The client's verdict on one request (PROTOCOL.md sections 3 and 5).
 
-    Values are the ``error`` strings WhatsApp reports back to the endpoint, so a
-    result can feed an error notification unchanged; ``flow-token-invalid`` and
-    ``signature-rejected`` are the harness's names for 427 and 432.
+    Most values are the ``error`` strings WhatsApp reports back to the endpoint and
+    can feed an error notification unchanged. ``ok``, ``flow-token-invalid`` (427)
+    and ``signature-rejected`` (432) are the harness's own names: they are not
+    WhatsApp error types and never go into an error notification.
     """
 
     OK = "ok"
@@ -19,6 +20,8 @@ class Outcome(StrEnum):
     TIMEOUT_ERROR = "timeout_error"
     NO_HTTP_RESPONSE_ERROR = "no_http_response_error"
     BUSINESS_DECRYPTION_ERROR = "business-decryption-error"
+    PAYLOAD_SCHEMA_ERROR = "payload-schema-error"
+    """A 200 whose decrypted answer is not a JSON object."""
     FLOW_TOKEN_INVALID = "flow-token-invalid"
     SIGNATURE_REJECTED = "signature-rejected"
 

@@ -18,6 +18,10 @@ _HINTS: dict[Outcome, str] = {
         "Check that the endpoint's private key matches the public key uploaded to WhatsApp, "
         "that it accepts 16-byte IVs, and that OAEP uses SHA-256 for both hash and MGF1."
     ),
+    Outcome.PAYLOAD_SCHEMA_ERROR: (
+        'The decrypted answer must be a JSON object: {"screen": ..., "data": {...}}, or '
+        '{"data": {...}} for ping and error notifications.'
+    ),
     Outcome.FLOW_TOKEN_INVALID: (
         "Fine if the token really expired; the body should be the encrypted "
         '{"error_msg": ...} or empty, never plaintext.'

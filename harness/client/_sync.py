@@ -134,8 +134,8 @@ class FlowClient(BaseClient):
         exchange = self._new_exchange(prepared, attempt)
         started = time.perf_counter()
         try:
-            response = self._http.post(self.url, content=prepared.body, headers=prepared.headers)
-        except httpx.TimeoutException:
+            answer = self._exchange(prepared, deadline=started + self.timeout)
+        except (httpx.TimeoutException, _DeadlineExceeded):
             exchange.elapsed = time.perf_counter() - started
             self._record_timeout(exchange)
         except httpx.RequestError as exc:
@@ -143,6 +143,31 @@ class FlowClient(BaseClient):
             self._record_no_response(exchange, exc)
         else:
             exchange.elapsed = time.perf_counter() - started
-            self._record_response(exchange, response)
+            self._record_answer(exchange, *answer)
         self.journal.append(exchange)
         return exchange
+
+    def _exchange(
+        self, prepared: _core.Prepared, *, deadline: float
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Status, headers and body, within a deadline for the whole exchange.
+
+        httpx's timeouts are per connect/read/write: an answer trickled a few bytes at a
+        time would never time out. The body is read in chunks and the deadline checked
+        after each, like the async client's total deadline.
+        """
+        with self._http.stream(
+            "POST", self.url, content=prepared.body, headers=prepared.headers
+        ) as response:
+            chunks: list[bytes] = []
+            for chunk in response.iter_bytes():
+                if time.perf_counter() > deadline:
+                    raise _DeadlineExceeded
+                chunks.append(chunk)
+            if time.perf_counter() > deadline:
+                raise _DeadlineExceeded
+            return response.status_code, dict(response.headers), b"".join(chunks)
+
+
+class _DeadlineExceeded(Exception):
+    """The whole exchange took longer than the client's timeout."""

@@ -17,6 +17,7 @@ NOTIFIED_OUTCOMES = frozenset(
         Outcome.TIMEOUT_ERROR,
         Outcome.NO_HTTP_RESPONSE_ERROR,
         Outcome.BUSINESS_DECRYPTION_ERROR,
+        Outcome.PAYLOAD_SCHEMA_ERROR,
     }
 )
 CLIENT_ERROR_TYPES = frozenset({"invalid-screen-transition", "payload-schema-error"})

@@ -274,6 +274,34 @@ def test_timeout(make_client: MakeClient, endpoint: FakeEndpoint) -> None:
     assert "timeout" in (result.error or "")
 
 
+async def _trickling_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Answers 200 a few bytes at a time: every read is quick, the whole answer is slow."""
+    import asyncio
+
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    for _ in range(8):
+        await asyncio.sleep(0.15)
+        await send({"type": "http.response.body", "body": b"QUJD", "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def test_a_trickled_answer_over_the_timeout_is_a_timeout(
+    public_pem: bytes, app_secret: str
+) -> None:
+    # httpx's timeouts are per read; WhatsApp's 10 s is for the whole exchange
+    with (
+        run_server(_trickling_app, lifespan="off") as url,
+        FlowClient(url + "/", public_key=public_pem, app_secret=app_secret, timeout=0.4) as client,
+    ):
+        result = client.ping()
+    assert result.outcome is Outcome.TIMEOUT_ERROR
+    assert result.status is None
+    assert result.elapsed < 1.0  # gave up well before the 1.2 s answer ended
+    assert "timeout" in (result.error or "")
+
+
 def test_unreachable_url_is_no_http_response(public_pem: bytes, app_secret: str) -> None:
     url = f"http://127.0.0.1:{closed_port()}/"
     with FlowClient(url, public_key=public_pem, app_secret=app_secret) as client:
@@ -303,6 +331,19 @@ def test_undecryptable_200_is_response_decryption_error(
     assert result.status == 200
     assert result.payload is None
     assert why in (result.error or "")
+
+
+@pytest.mark.parametrize("answer", [["LEAD"], "active", 42, None])
+def test_an_answer_that_is_not_a_json_object_is_payload_schema_error(
+    make_client: MakeClient, endpoint: FakeEndpoint, monkeypatch: pytest.MonkeyPatch, answer: Any
+) -> None:
+    monkeypatch.setattr(endpoint, "handler", lambda payload: answer)
+    result = make_client().ping()
+    assert result.outcome is Outcome.PAYLOAD_SCHEMA_ERROR
+    assert result.status == 200
+    assert result.payload == answer  # decrypted, kept for inspection
+    assert "not an object" in (result.error or "")
+    assert "JSON object" in result.explain()
 
 
 def test_500_is_unexpected_status(make_client: MakeClient, endpoint: FakeEndpoint) -> None:

@@ -49,6 +49,7 @@ def test_outcome_values_are_whatsapp_error_types() -> None:
     assert Outcome.BUSINESS_DECRYPTION_ERROR == "business-decryption-error"
     assert Outcome.FLOW_TOKEN_INVALID == "flow-token-invalid"
     assert Outcome.SIGNATURE_REJECTED == "signature-rejected"
+    assert Outcome.PAYLOAD_SCHEMA_ERROR == "payload-schema-error"
 
 
 def test_missing_public_key_is_a_clear_error(endpoint: FakeEndpoint, app_secret: str) -> None:

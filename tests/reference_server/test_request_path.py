@@ -171,13 +171,57 @@ async def test_unknown_version_alerts_operations_and_never_crashes(app, client, 
     assert "'9.9'" in alerts[0].details["version"]
 
 
+@pytest.mark.parametrize("flow_token", ["good", "forged.token", None])
 @pytest.mark.parametrize("action", ["navigate", "DELETE", "complete"])
-async def test_unknown_action_is_a_clear_4xx(client, token, action):
-    result = await client.send(
-        {"version": "3.0", "action": action, "screen": "LEAD", "data": {}, "flow_token": token}
-    )
+async def test_unknown_action_is_a_clear_4xx(client, token, action, flow_token):
+    # checked before the token: a 427 would disable the flow's button for good
+    payload = {"version": "3.0", "action": action, "screen": "LEAD", "data": {}}
+    if flow_token is not None:
+        payload["flow_token"] = token if flow_token == "good" else flow_token
+    result = await client.send(payload)
     assert result.status == 400
     assert f"unknown action {action!r}" in decrypted_body(result)["error_msg"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {**GOOD_FORM, "error": "none"},
+        {**GOOD_FORM, "error_key": 3},
+        {**GOOD_FORM, "error": {"type": "timeout_error"}},
+    ],
+)
+async def test_a_form_with_an_error_field_is_not_an_error_notification(client, token, data):
+    result = await client.data_exchange("LEAD", data, token)
+    assert result.outcome is Outcome.OK
+    assert result.payload["screen"] == "CONFIRM"
+
+
+@pytest.mark.parametrize("key", ["error", "error_key"])
+async def test_a_known_error_type_without_a_message_is_an_error_notification(client, token, key):
+    payload = {"version": "3.0", "action": "data_exchange", "screen": "LEAD", "flow_token": token,
+               "data": {key: "payload-schema-error"}}  # fmt: skip
+    result = await client.send(payload)
+    assert result.payload == {"data": {"acknowledged": True}}
+
+
+async def test_an_identical_request_still_in_flight_is_asked_to_retry_not_409(
+    make_settings, public_pem, app_secret, token
+):
+    from reference_server import create_app
+    from reference_server._idempotency import idempotency_key
+
+    app = create_app(make_settings(idempotency_wait_seconds=0.05))
+    payload = {"version": "3.0", "action": "data_exchange", "screen": "LEAD",
+               "data": GOOD_FORM, "flow_token": token}  # fmt: skip
+    # the first copy is still being handled elsewhere
+    await app.state.redis.set(f"leads:idem:{idempotency_key(PHONE, payload)}", "__pending__")
+    async with AsyncFlowClient(app, public_key=public_pem, app_secret=app_secret) as c:
+        result = await c.send(payload)
+    await app.state.http.aclose()
+    assert result.status == 200
+    assert result.payload["screen"] == "LEAD"
+    assert "try again in a moment" in result.payload["data"]["error_message"]
 
 
 async def test_unknown_screen_is_400(client, token):
@@ -186,11 +230,32 @@ async def test_unknown_screen_is_400(client, token):
     assert "unknown screen" in decrypted_body(result)["error_msg"]
 
 
-async def test_missing_flow_token_is_427_with_an_encrypted_message(client):
-    result = await client.init(None)
-    assert result.status == 427
-    assert result.outcome is Outcome.FLOW_TOKEN_INVALID
-    assert "no flow_token" in result.error_msg
+@pytest.mark.parametrize("flow_token", [None, ""])
+async def test_init_and_back_without_a_flow_token_open_the_first_screen(client, flow_token):
+    # some iOS clients omit it; a 427 would disable the flow's button for good
+    for result in (await client.init(flow_token), await client.back("CONFIRM", flow_token)):
+        assert result.outcome is Outcome.OK
+        assert result.payload == {"screen": "LEAD", "data": {"error_message": ""}}
+
+
+async def test_a_submission_without_a_flow_token_asks_to_reopen_the_flow(app, client):
+    result = await client.data_exchange("LEAD", GOOD_FORM, None)
+    assert result.outcome is Outcome.OK
+    assert result.payload["screen"] == "LEAD"
+    assert "open it again" in result.payload["data"]["error_message"]
+    assert await app.state.redis.xlen("leads:incoming") == 0
+
+
+async def test_a_confirmation_without_a_flow_token_stays_on_confirm_with_its_data(app, client):
+    result = await client.data_exchange("CONFIRM", GOOD_FORM, None)
+    assert result.outcome is Outcome.OK
+    assert result.payload["screen"] == "CONFIRM"
+    data = result.payload["data"]
+    assert set(data) == {"error_message", "summary", "first_name", "last_name", "email",
+                         "company", "phone", "interest", "consent"}  # fmt: skip
+    assert data["email"] == GOOD_FORM["email"].strip()
+    assert data["consent"] is True
+    assert "open it again" in data["error_message"]
 
 
 async def test_forged_token_is_427(client):
@@ -231,3 +296,10 @@ async def test_data_nested_absurdly_deep_is_a_clear_400(client, token):
     result = await client.send({**payload, "flow_token": token})
     assert result.status == 400
     assert "nested deeper" in decrypted_body(result)["error_msg"]
+
+
+def test_settings_refuse_versions_without_3_0(make_settings):
+    # WhatsApp's health-check ping always says 3.0: without it the flow cannot be published
+    with pytest.raises(ValueError, match=r"must include '3\.0'"):
+        make_settings(supported_versions=["4.0"])
+    assert make_settings(supported_versions=["3.0"]).supported_versions == ["3.0"]

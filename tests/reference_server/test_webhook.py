@@ -62,6 +62,12 @@ async def test_verification_echoes_the_challenge_only_for_the_right_token(http):
     assert bad.status_code == 403
 
 
+async def test_verification_with_a_non_ascii_token_is_403_not_500(http):
+    answer = await http.get("/webhook", params={"hub.mode": "subscribe", "hub.challenge": "1",
+                                                "hub.verify_token": "vérifie"})  # fmt: skip
+    assert answer.status_code == 403
+
+
 async def test_unsigned_delivery_is_refused(http, app_secret, token):
     raw = json.dumps(notification(nfm_reply("wamid.1", token, "L1"))).encode()
     assert (await http.post("/webhook", content=raw)).status_code == 403
@@ -103,3 +109,25 @@ async def test_malformed_notification_is_400(http, app_secret):
     raw = b"[1, 2"
     headers = {crypto.SIGNATURE_HEADER: crypto.sign_body(raw, app_secret)}
     assert (await http.post("/webhook", content=raw, headers=headers)).status_code == 400
+
+
+async def test_a_delivery_that_failed_is_processed_when_meta_retries(
+    webhook_app, app_secret, token, monkeypatch
+):
+    redis = webhook_app.state.redis
+    real_xadd = redis.xadd
+    failures = iter([ConnectionError("redis went away")])
+
+    async def flaky_xadd(*args, **kwargs):
+        for failure in failures:  # only the first call fails
+            raise failure
+        return await real_xadd(*args, **kwargs)
+
+    monkeypatch.setattr(redis, "xadd", flaky_xadd)
+    transport = httpx.ASGITransport(app=webhook_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://ref.test") as http:
+        body = notification(nfm_reply("wamid.7", token, "L7"))
+        assert (await post(http, body, app_secret)).status_code == 500
+        assert (await post(http, body, app_secret)).status_code == 200  # Meta retries
+    entries = await redis.xrange("leads:completions")
+    assert [fields["lead_reference"] for _, fields in entries] == ["L7"]
