@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import httpx
 
+from reference_server._logging import describe_error
 from reference_server._settings import Settings
 
 log = logging.getLogger("reference_server.alerts")
@@ -65,7 +66,7 @@ class Alerter:
             )
             response.raise_for_status()
         except httpx.HTTPError as exc:
-            log.error("Slack alert not delivered: %s", exc)
+            log.error("Slack alert not delivered: %s", describe_error(exc))
 
     def _email(self, alert: Alert) -> None:
         s = self._settings

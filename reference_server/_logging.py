@@ -8,6 +8,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
 # 8+ digits, maybe with + and separators: masks everything but the last two digits
 _PHONE = re.compile(r"\+?\d[\d ()./-]{6,}\d")
@@ -28,6 +30,14 @@ def _mask_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_mask_value(v) for v in value]
     return value
+
+
+def describe_error(exc: BaseException) -> str:
+    """``exc`` for a log line: an HTTP status error without its URL (webhook URLs are secrets)."""
+    if isinstance(exc, httpx.HTTPStatusError):
+        response = exc.response
+        return f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+    return str(exc) or type(exc).__name__
 
 
 class MaskingFilter(logging.Filter):
@@ -60,12 +70,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class _PlainFormatter(logging.Formatter):
+    """The message alone, with any traceback masked like the message."""
+
+    def formatException(self, ei: Any) -> str:
+        return mask(super().formatException(ei))
+
+
 def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     """Send ``reference_server`` logs to stderr, masked (JSON lines unless told otherwise)."""
     logger = logging.getLogger("reference_server")
     logger.setLevel(level.upper())
     handler = logging.StreamHandler()
     handler.addFilter(MaskingFilter())
-    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter("%(message)s"))
+    handler.setFormatter(JsonFormatter() if json_lines else _PlainFormatter("%(message)s"))
     logger.handlers = [handler]
     logger.propagate = False

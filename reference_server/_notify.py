@@ -18,6 +18,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from reference_server._crm import CrmResult
+from reference_server._logging import describe_error
 from reference_server._settings import Settings
 
 log = logging.getLogger("reference_server.notify")
@@ -101,7 +102,9 @@ class Notifier:
                 with attempt:
                     await send(text)
         except _RETRYABLE as exc:
-            log.error("notification not delivered", extra={"channel": name, "error": str(exc)})
+            log.error(
+                "notification not delivered", extra={"channel": name, "error": describe_error(exc)}
+            )
             return "failed"
         return "sent"
 

@@ -16,7 +16,9 @@ from harness.client._outcome import Outcome
 from harness.crypto import ExchangeKeys
 
 # Dropped from the JSON journal: it is a log, and logs never carry credentials.
-_REDACTED_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key"})
+_REDACTED_HEADERS = frozenset(
+    {"authorization", "cookie", "set-cookie", "proxy-authorization", "x-api-key"}
+)
 
 
 @dataclass(slots=True)
@@ -69,7 +71,7 @@ class Exchange:
             },
             "response": {
                 "status": self.status,
-                "headers": dict(self.response_headers),
+                "headers": _redacted(self.response_headers),
                 "payload": self.response_payload,
                 **_body_fields(self.response_body),
             },

@@ -63,6 +63,15 @@ def test_json_records_each_attempt(
     assert aes_key.hex() not in text
 
 
+def test_json_redacts_cookies_the_endpoint_sets(client: FlowClient) -> None:
+    client.init("tok")
+    exchange = client.journal[-1]
+    exchange.response_headers["Set-Cookie"] = "session=s3cr3t-cookie; HttpOnly"
+    record = json.loads(client.journal.to_json())[-1]
+    assert record["response"]["headers"]["Set-Cookie"] == "<redacted>"
+    assert "s3cr3t-cookie" not in client.journal.to_json()
+
+
 def test_curl_command_carries_the_exact_body_and_signature(client: FlowClient) -> None:
     client.send(b'{"action":"ping","note":"it\'s $HOME"}')
     exchange = client.journal[-1]

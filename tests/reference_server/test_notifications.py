@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 from collections.abc import Iterator
 
@@ -225,3 +226,47 @@ async def test_a_repeated_job_skips_channels_already_sent(make_settings):
         assert await worker.notify_jobs.handle(job) == {"slack": "sent", "teams": "sent"}
     assert (slack.call_count, teams.call_count) == (1, 4)
     await redis.aclose()
+
+
+class Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.dumps(vars(record), default=str) + record.getMessage())
+
+
+@pytest.fixture
+def server_logs() -> Iterator[Records]:
+    handler = Records()
+    logger = logging.getLogger("reference_server")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+
+
+WEBHOOK_SECRET = "T0A1B2/B3C4D5/hook-secret-xyz"
+
+
+@respx.mock
+async def test_failed_webhooks_are_logged_without_their_secret_url(make_settings, server_logs):
+    settings = make_settings(
+        notify_slack_webhook_url=f"https://hooks.slack.test/services/{WEBHOOK_SECRET}",
+        notify_teams_webhook_url=f"https://teams.test/webhookb2/{WEBHOOK_SECRET}",
+        slack_webhook_url=f"https://hooks.slack.test/alerts/{WEBHOOK_SECRET}",
+        notify_max_attempts=1,
+    )
+    respx.post(url__startswith="https://hooks.slack.test/").respond(404)
+    respx.post(url__startswith="https://teams.test/").respond(403)
+    async with httpx.AsyncClient() as http:
+        fates = await Notifier(settings, http, sleep=no_sleep).notify(LEAD, CrmResult("1", False))
+        await Alerter(settings, http).send(Alert("high", "CRM down"))
+    assert fates == {"slack": "failed", "teams": "failed"}
+    failures = [line for line in server_logs.lines if "not delivered" in line]
+    assert len(failures) == 3
+    assert all("hook-secret-xyz" not in line for line in failures)
+    assert any("HTTP 404" in line for line in failures)
+    assert any("HTTP 403" in line for line in failures)

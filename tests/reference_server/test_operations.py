@@ -12,7 +12,15 @@ import respx
 from click.testing import CliRunner
 
 from harness.cli import main
-from reference_server import FlowTokens, JsonFormatter, MaskingFilter, Settings, create_app, mask
+from reference_server import (
+    FlowTokens,
+    JsonFormatter,
+    MaskingFilter,
+    Settings,
+    configure_logging,
+    create_app,
+    mask,
+)
 from reference_server.exceptions import ConfigurationError
 
 from .conftest import GOOD_FORM, TOKEN_SECRET
@@ -104,6 +112,32 @@ def test_json_logs_are_masked_in_message_args_and_extras():
         assert secret not in dumped
     assert line["lead"]["count"] == 3
     assert line["level"] == "INFO"
+
+
+@pytest.fixture
+def server_logger() -> typing.Iterator[logging.Logger]:
+    """The ``reference_server`` logger, put back as it was after ``configure_logging``."""
+    logger = logging.getLogger("reference_server")
+    saved = (logger.handlers[:], logger.propagate, logger.level)
+    try:
+        yield logger
+    finally:
+        logger.handlers, logger.propagate = saved[0], saved[1]
+        logger.setLevel(saved[2])
+
+
+@pytest.mark.parametrize("json_lines", [True, False])
+def test_configured_logs_mask_tracebacks_too(capsys, server_logger, json_lines):
+    configure_logging("INFO", json_lines=json_lines)
+    try:
+        raise ValueError("cannot save jean@example.com, +14155552671")
+    except ValueError:
+        logging.getLogger("reference_server.test").exception("lead not saved")
+    err = capsys.readouterr().err
+    assert "lead not saved" in err
+    assert "ValueError" in err
+    assert "jean@example.com" not in err
+    assert "4155552671" not in err
 
 
 @respx.mock
