@@ -1,11 +1,15 @@
-"""Fixtures for the harness tests: RSA keys of every supported size, made once per session."""
+"""Fixtures for the harness tests: RSA keys of every size, and the client tests' endpoint."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness import crypto
+from harness.testing import FakeEndpoint, make_test_endpoint, run_server
 
 
 @pytest.fixture(scope="session")
@@ -15,3 +19,24 @@ def keys_by_size(private_key: rsa.RSAPrivateKey) -> dict[int, rsa.RSAPrivateKey]
     for bits in crypto.KEY_SIZES:
         keys.setdefault(bits, crypto.generate_private_key(bits))
     return keys
+
+
+# The endpoint the client tests talk to, in-process (ASGI) and over uvicorn: every
+# test taking ``target`` runs both ways.
+@pytest.fixture(scope="module")
+def endpoint(private_key: rsa.RSAPrivateKey, app_secret: str) -> FakeEndpoint:
+    return make_test_endpoint(private_key, app_secret)
+
+
+@pytest.fixture(scope="module")
+def live_url(endpoint: FakeEndpoint) -> Iterator[str]:
+    with run_server(endpoint) as url:
+        yield url + "/"
+
+
+@pytest.fixture(params=["asgi", "uvicorn"])
+def target(request: pytest.FixtureRequest, endpoint: FakeEndpoint) -> Any:
+    endpoint.reset()
+    if request.param == "uvicorn":
+        return request.getfixturevalue("live_url")
+    return endpoint

@@ -13,29 +13,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness import crypto
 from harness.client import OMIT, FlowClient, Outcome
-from harness.testing import FakeEndpoint, Fault, make_test_endpoint, run_server
+from harness.testing import FakeEndpoint, Fault, run_server
 
 TOKEN = "flow-token-123"
 MakeClient = Callable[..., FlowClient]
-
-
-@pytest.fixture(scope="module")
-def endpoint(private_key: rsa.RSAPrivateKey, app_secret: str) -> FakeEndpoint:
-    return make_test_endpoint(private_key, app_secret)
-
-
-@pytest.fixture(scope="module")
-def live_url(endpoint: FakeEndpoint) -> Iterator[str]:
-    with run_server(endpoint) as url:
-        yield url + "/"
-
-
-@pytest.fixture(params=["asgi", "uvicorn"])
-def target(request: pytest.FixtureRequest, endpoint: FakeEndpoint) -> Any:
-    endpoint.reset()
-    if request.param == "uvicorn":
-        return request.getfixturevalue("live_url")
-    return endpoint
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness.client import AsyncFlowClient, KeyProviderError, Outcome
-from harness.testing import FakeEndpoint, Fault, make_test_endpoint, run_server
+from harness.testing import FakeEndpoint, Fault
 
 TOKEN = "flow-token-async"
 
@@ -18,25 +17,6 @@ TOKEN = "flow-token-async"
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def endpoint(private_key: rsa.RSAPrivateKey, app_secret: str) -> FakeEndpoint:
-    return make_test_endpoint(private_key, app_secret)
-
-
-@pytest.fixture(scope="module")
-def live_url(endpoint: FakeEndpoint) -> Iterator[str]:
-    with run_server(endpoint) as url:
-        yield url + "/"
-
-
-@pytest.fixture(params=["asgi", "uvicorn"])
-def target(request: pytest.FixtureRequest, endpoint: FakeEndpoint) -> Any:
-    endpoint.reset()
-    if request.param == "uvicorn":
-        return request.getfixturevalue("live_url")
-    return endpoint
 
 
 def client_for(target: Any, public_pem: bytes, app_secret: str, **settings: Any) -> AsyncFlowClient:
