@@ -25,10 +25,12 @@ from harness.flowjson._model import (
     Flow,
     Screen,
 )
+from harness.flowjson._rule_table import RULE_TABLE, Rule
 from harness.flowjson._validator import validate
 
 __all__ = [
     "RULES",
+    "RULE_TABLE",
     "SENDABLE_VERSIONS",
     "Action",
     "Binding",
@@ -42,6 +44,7 @@ __all__ = [
     "FlowFileError",
     "FlowJSONError",
     "Report",
+    "Rule",
     "Screen",
     "check_response",
     "evaluate",

@@ -6,7 +6,7 @@ from typing import Any
 
 import jsonschema
 
-from harness.flowjson._findings import Finding, error
+from harness.flowjson._findings import Finding, error, warning
 from harness.flowjson._model import DataDeclaration, Flow, escape
 
 
@@ -34,7 +34,7 @@ def _declaration_findings(declaration: DataDeclaration) -> list[Finding]:
     null_at = _first_null(declaration.example, example_pointer)
     if null_at is not None:
         return [
-            error(
+            warning(
                 "null-example",
                 null_at,
                 f"data field {name!r} has null in its __example__",

@@ -2,16 +2,23 @@
 
 With a routing_model the rules are errors, as WhatsApp enforces them. A flow
 without one gets its graph from its navigate actions, and the same rules are
-warnings there: only the routing model is checked by WhatsApp. A route ending
-at a non-terminal screen is an error only for endpoint flows: flows without an
-endpoint may open a read-only screen that the user leaves with back.
+warnings there: only the routing model is checked by WhatsApp.
+
+A route may end at a non-terminal screen: Meta's own templates (book an
+appointment, sign in, register, book a table, get a quote) end routes at a
+terms screen that an OptIn opens and the back button leaves, and route onwards
+from terminal screens. What Meta requires is a terminal screen the user can
+reach (``no-reachable-terminal``); a dead-end screen that asks for input is
+only the project's advice (``route-not-terminal``, a warning).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from harness.flowjson._catalog import MAX_BRANCHES_PER_SCREEN
 from harness.flowjson._findings import Finding, Severity, error, warning
-from harness.flowjson._model import Flow, escape
+from harness.flowjson._model import Flow, Screen, escape
 
 Edge = tuple[str, str]
 
@@ -69,7 +76,7 @@ def _model_references(flow: Flow) -> list[Finding]:
         for screen in flow.screens:
             if screen.id not in mentioned:
                 findings.append(
-                    error(
+                    warning(
                         "screen-not-in-routing-model",
                         screen.pointer,
                         f"screen {screen.id} does not appear in routing_model",
@@ -138,18 +145,60 @@ def _graph_findings(flow: Flow) -> list[Finding]:
                 f"{MAX_BRANCHES_PER_SCREEN})",
                 "split the choice over two screens",
             )
-        if not outgoing and not screen.terminal:
-            leaf_severity: Severity = "error" if strict and flow.uses_endpoint else "warning"
+        if not outgoing and not screen.terminal and _dead_end(flow, screen):
             findings.append(
-                Finding(
-                    leaf_severity,
+                warning(
                     "route-not-terminal",
                     screen.pointer,
-                    f"the route ends at {screen_id}, which is not terminal ({source_name})",
-                    'mark the screen "terminal": true and give it a Footer, or route onwards',
+                    f"the route ends at {screen_id}, whose Footer leads nowhere: it is not "
+                    f"terminal and sends nothing to the endpoint ({source_name})",
+                    'mark the screen "terminal": true, or route onwards from it',
                 )
             )
+    _terminal_reachable(flow, edges, entries, add)
     return findings
+
+
+def _dead_end(flow: Flow, screen: Screen) -> bool:
+    """A Footer that leads nowhere: no route onwards, and no data_exchange whose answer
+    (any screen allowed, or SUCCESS) could move the user on. A page without a Footer is
+    read and left with back, like the terms screens of Meta's templates."""
+    if not screen.footers():
+        return False
+    exchanges = flow.uses_endpoint and any(a.name == "data_exchange" for a in screen.actions())
+    return not exchanges
+
+
+def _terminal_reachable(
+    flow: Flow,
+    edges: dict[Edge, str],
+    entries: list[str],
+    add: Callable[[str, str, str, str], None],
+) -> None:
+    if not any(screen.terminal for screen in flow.screens):
+        add(
+            "no-reachable-terminal",
+            "/screens",
+            "no screen is terminal, so the flow can never be completed",
+            'mark the last screen "terminal": true and give it a Footer',
+        )
+        return
+    if len(entries) != 1:
+        return  # multiple-entry-screens says what is wrong
+    seen, frontier = {entries[0]}, [entries[0]]
+    while frontier:
+        current = frontier.pop()
+        for source, target in edges:
+            if source == current and target not in seen:
+                seen.add(target)
+                frontier.append(target)
+    if not any(flow.screen(screen_id).terminal for screen_id in seen):
+        add(
+            "no-reachable-terminal",
+            "/routing_model" if flow.routing_model is not None else "/screens",
+            f"no terminal screen can be reached from {entries[0]}",
+            "route from the entry screen to a terminal screen",
+        )
 
 
 def _nodes(flow: Flow) -> list[str]:

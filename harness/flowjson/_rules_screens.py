@@ -8,7 +8,7 @@ from harness.flowjson._catalog import (
     OPTION_LIMITS,
     TEXT_INPUT_TYPES,
 )
-from harness.flowjson._findings import Finding, error
+from harness.flowjson._findings import Finding, error, warning
 from harness.flowjson._model import Component, Flow, Screen
 
 
@@ -79,7 +79,7 @@ def _action_findings(screen: Screen) -> list[Finding]:
                 )
             elif action.name == "navigate" and component.type == "Footer" and screen.terminal:
                 findings.append(
-                    error(
+                    warning(
                         "navigate-on-terminal-footer",
                         action.pointer,
                         f"terminal screen {screen.id}'s Footer navigates",

@@ -64,7 +64,7 @@ def test_broken_json_exits_1_with_its_line(tmp_path: Path) -> None:
 
 
 def test_warnings_fail_only_on_request(corpus_dir: Path) -> None:
-    with_warning = str(corpus_dir / "v5.1-rich-text.json")
+    with_warning = str(corpus_dir / "v6.2-navigation-list.json")
     assert run(with_warning).exit_code == 0
     assert run("--warnings-as-errors", with_warning).exit_code == 1
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from harness.flowjson import RULES, validate
+from harness.flowjson import RULE_TABLE, RULES, validate
 
 Flow = dict[str, Any]
 FOOTER_ACTION = "/layout/children/1/on-click-action"
@@ -35,12 +35,6 @@ def _self_loop(flow: Flow, make: Any) -> None:
 def _two_entries(flow: Flow, make: Any) -> None:
     flow["screens"].append(make.plain_screen("OTHER"))
     flow["routing_model"]["OTHER"] = ["END"]
-
-
-def _dead_end(flow: Flow, make: Any) -> None:
-    flow["screens"].append(make.plain_screen("LEAF"))
-    flow["routing_model"]["MIDDLE"] = ["END", "LEAF"]
-    flow["routing_model"]["LEAF"] = []
 
 
 def _eleven_branches(flow: Flow, make: Any) -> None:
@@ -197,7 +191,6 @@ VARIANTS: list[tuple[str, Callable[[Flow, Any], None], str, str]] = [
     ("back edge", _back_edge, "routing-back-edge", "/routing_model/MIDDLE/1"),
     ("self loop", _self_loop, "routing-self-loop", "/routing_model/MIDDLE/1"),
     ("two entry screens", _two_entries, "multiple-entry-screens", "/routing_model"),
-    ("route not ending at a terminal", _dead_end, "route-not-terminal", "/screens/3"),
     ("11 branches", _eleven_branches, "too-many-branches", "/routing_model/START"),
     ("dangling form binding", _dangling_form, "unresolved-form-binding",
      f"{S0}{FOOTER_ACTION}/payload/x"),
@@ -260,9 +253,9 @@ def test_one_broken_rule_gives_one_finding(
     mutate(flow, make)
     report = validate(flow)
     assert [(item.code, item.pointer) for item in report.findings] == [(code, pointer)]
-    assert not report.ok
     assert report.findings[0].message
-    assert report.findings[0].severity == "error"
+    assert report.findings[0].severity == RULE_TABLE[code].severity
+    assert report.ok == (RULE_TABLE[code].severity == "warning")
 
 
 def test_every_variant_code_is_a_documented_rule() -> None:
@@ -308,6 +301,20 @@ def test_footers_in_both_branches_of_an_if_are_one_footer(make: Any) -> None:
         "else": [make.footer("complete")],
     }
     flow["screens"][2]["layout"]["children"] = [branchy]
+    assert validate(flow).findings == ()
+
+
+def test_meta_template_shape_terms_screen_after_a_terminal_screen_is_valid(make: Any) -> None:
+    """Meta's templates route from a terminal screen to a read-only terms screen (opened by
+    an OptIn, left with back): no error, no warning."""
+    flow = make.endpoint_flow()
+    flow["routing_model"]["END"] = ["TERMS"]
+    flow["routing_model"]["TERMS"] = []
+    flow["screens"].append(make.screen("TERMS", {"type": "TextBody", "text": "Our terms"}))
+    optin = {"type": "OptIn", "name": "terms", "label": "I agree", "required": True,
+             "on-click-action": {"name": "navigate", "payload": {},
+                                 "next": {"type": "screen", "name": "TERMS"}}}  # fmt: skip
+    flow["screens"][2]["layout"]["children"].insert(0, optin)
     assert validate(flow).findings == ()
 
 
