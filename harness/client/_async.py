@@ -32,6 +32,7 @@ class AsyncFlowClient(BaseClient):
     def _open_http(self, transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None) -> None:
         if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
             raise ConfigurationError("AsyncFlowClient needs an async httpx transport; this is sync")
+        self._own_pool = transport is None and isinstance(self.endpoint, str)
         if transport is None and not isinstance(self.endpoint, str):
             transport = httpx.ASGITransport(app=self.endpoint, raise_app_exceptions=False)  # type: ignore[arg-type]
         self._http = httpx.AsyncClient(
@@ -156,5 +157,9 @@ class AsyncFlowClient(BaseClient):
             self._record_no_response(exchange, failure)
         else:
             self._record_timeout(exchange)
+        if self._own_pool and _core.connection_suspect(exchange):
+            # a 5xx or a broken exchange may leave a half-closed connection in the pool
+            await self._http.aclose()
+            self._open_http(None)
         self.journal.append(exchange)
         return exchange

@@ -177,6 +177,13 @@ def _signature_header(raw: bytes, signature: Signature, app_secret: bytes | None
 # -- judging answers ---------------------------------------------------------------
 
 
+def connection_suspect(exchange: Exchange) -> bool:
+    """After this exchange, should the next request use a fresh connection? Yes after no
+    answer (reset, refused, timeout) and after a 5xx: servers often close the connection
+    after an unhandled error without saying so."""
+    return exchange.status is None or exchange.status >= 500
+
+
 def judge(exchange: Exchange) -> None:
     """Set the exchange's outcome, decrypted payload and error from its HTTP answer."""
     status, body = exchange.status, exchange.response_body or b""

@@ -32,6 +32,7 @@ class FlowClient(BaseClient):
         if transport is not None and not isinstance(transport, httpx.BaseTransport):
             raise ConfigurationError("FlowClient needs a sync httpx transport; this one is async")
         self._asgi: BlockingASGITransport | None = None
+        self._own_pool = transport is None and isinstance(self.endpoint, str)
         if transport is None and not isinstance(self.endpoint, str):
             transport = self._asgi = BlockingASGITransport(self.endpoint, timeout=self.timeout)
         self._http = httpx.Client(
@@ -144,8 +145,16 @@ class FlowClient(BaseClient):
         else:
             exchange.elapsed = time.perf_counter() - started
             self._record_answer(exchange, *answer)
+        if self._own_pool and _core.connection_suspect(exchange):
+            self._fresh_connections()
         self.journal.append(exchange)
         return exchange
+
+    def _fresh_connections(self) -> None:
+        """Drop pooled connections: after a 5xx or a broken exchange the server may have
+        closed (or be about to close) its side, and reusing it reports a false reset."""
+        self._http.close()
+        self._open_http(None)
 
     def _exchange(
         self, prepared: _core.Prepared, *, deadline: float

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import functools
+import json
+import os
 from collections.abc import Callable
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -30,9 +32,21 @@ def check_ping(probe: Probe) -> Verdict:
         return broken
     if not result.ok:
         return failed(f"{result.status}, {result.outcome}: {result.error or result.explain()}")
-    if result.payload != {"data": {"status": "active"}}:
-        return failed(f"answered {result.payload!r}, not the health check's answer")
+    problem = health_answer_problem(result.payload)
+    if problem is not None:
+        return failed(f"answered {result.payload!r}: {problem}")
     return passed(f'{{"data": {{"status": "active"}}}} in {result.elapsed * 1000:.0f} ms')
+
+
+def health_answer_problem(answer: object) -> str | None:
+    """What WhatsApp reads in a health check answer: data.status == "active". Other keys
+    (a "version" echoed back, as Meta's own example does) are ignored, like the client."""
+    data = answer.get("data") if isinstance(answer, dict) else None
+    if not isinstance(data, dict):
+        return 'no "data" object'
+    if data.get("status") != "active":
+        return 'data.status is not "active"'
+    return None
 
 
 # -- signature -------------------------------------------------------------------------
@@ -93,6 +107,31 @@ def _decrypt_check(**send_options: object) -> Callable[[Probe], Verdict]:
     return run
 
 
+def _short_iv(probe: Probe) -> Verdict:
+    """A request really sealed with a 12-byte IV. WhatsApp always sends 16 bytes, so an
+    endpoint may decrypt it (it takes the IV as given) or refuse it with 421; a crash is
+    the bug (Go's and .NET's 12-byte defaults break the other way round)."""
+    public_key = probe.client.public_key
+    assert public_key is not None
+    keys = crypto.ExchangeKeys(os.urandom(16), os.urandom(12))
+    envelope, _ = crypto.encrypt_request(
+        {"version": "3.0", "action": "ping"}, public_key, keys=keys
+    )
+    result = probe.send(body=json.dumps(envelope).encode())
+    broken = broken_answer(result)
+    if broken is not None:
+        return broken
+    if result.status == 421:
+        return passed("421: refused the 12-byte IV")
+    if result.status == 200:
+        try:
+            crypto.decrypt_response(result.exchange.response_body or b"", keys)
+        except crypto.CryptoError as exc:
+            return failed(f"answered 200 with an answer that cannot be decrypted: {exc}")
+        return passed("200: decrypted it and answered with the flipped 12-byte IV")
+    return failed(f"answered {result.status}, expected 421 or an encrypted 200")
+
+
 def _signature_truncated(probe: Probe) -> Verdict:
     """A valid signature of the request cut short must be refused."""
     result = probe.send({"version": "3.0", "action": "ping"}, signature="valid")
@@ -107,6 +146,10 @@ def _signature_truncated(probe: Probe) -> Verdict:
         return Verdict(Grade.WARN, verdict.detail, "WhatsApp expects 432 for a bad signature.")
     return verdict
 
+
+DECRYPTION_FAILURE = "requests that cannot be decrypted"
+"""A wrong key, a tampered ciphertext, tag, IV or wrapped key all end in the same failed
+decryption; answered the same wrong way, they are one cause and one finding."""
 
 _DECRYPT_HINT = (
     "Answer 421 whenever the request cannot be decrypted (RSA unwrap or GCM tag failure, bad "
@@ -151,6 +194,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         "5",
         _DECRYPT_HINT,
         _decrypt_check(stranger=True),
+        group=DECRYPTION_FAILURE,
     ),
     CheckSpec(
         "decrypt.tampered-ciphertext",
@@ -158,6 +202,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         "5",
         _DECRYPT_HINT,
         _decrypt_check(envelope={"encrypted_flow_data": _flip_byte(0)}),
+        group=DECRYPTION_FAILURE,
     ),
     CheckSpec(
         "decrypt.tampered-tag",
@@ -165,6 +210,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         "5",
         _DECRYPT_HINT,
         _decrypt_check(envelope={"encrypted_flow_data": _flip_byte(-1)}),
+        group=DECRYPTION_FAILURE,
     ),
     CheckSpec(
         "decrypt.tampered-iv",
@@ -172,6 +218,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         "5",
         _DECRYPT_HINT,
         _decrypt_check(envelope={"initial_vector": _flip_byte(0)}),
+        group=DECRYPTION_FAILURE,
     ),
     CheckSpec(
         "decrypt.tampered-key",
@@ -179,12 +226,22 @@ CHECKS: tuple[CheckSpec, ...] = (
         "5",
         _DECRYPT_HINT,
         _decrypt_check(envelope={"encrypted_aes_key": _flip_byte(100)}),
+        group=DECRYPTION_FAILURE,
     ),
     CheckSpec(
-        "decrypt.short-iv",
-        "12-byte IV -> 421",
+        "decrypt.truncated-iv",
+        "IV cut to 12 bytes -> 421",
         "1",
         _DECRYPT_HINT,
         _decrypt_check(envelope={"initial_vector": _first_bytes(12)}),
+        group=DECRYPTION_FAILURE,
+    ),
+    CheckSpec(
+        "decrypt.short-iv",
+        "Sealed with a 12-byte IV -> 421 or 200, never a crash",
+        "1",
+        "Take the IV from the request as it is (WhatsApp sends 16 bytes; Go's and .NET's "
+        "GCM defaults assume 12) and answer 421 when decryption fails, never a 5xx.",
+        _short_iv,
     ),
 )

@@ -28,6 +28,8 @@ class CheckSpec:
     section: str
     hint: str
     run: Callable[[Probe], Verdict]
+    group: str | None = None
+    """Checks of one group that fail the same way share a cause and make one finding."""
 
 
 def passed(detail: str) -> Verdict:

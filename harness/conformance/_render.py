@@ -19,6 +19,7 @@ GRADE_STYLES = {
     Grade.WARN: "bold yellow",
     Grade.FAIL: "bold red",
     Grade.SKIP: "dim",
+    Grade.NOT_RUN: "dim",
 }
 
 
@@ -62,10 +63,15 @@ def fuzz_table(fuzz: FuzzReport) -> RenderableType:
 
 def summary_line(report: ConformanceReport) -> Text:
     counts = report.counts()
-    parts = ", ".join(f"{counts[str(g)]} {g}" for g in Grade)
+    parts = ", ".join(f"{count} {grade}" for grade, count in counts.items())
     verdict = "CONFORMS" if report.ok else "DOES NOT CONFORM"
     style = "bold green" if report.ok else "bold red"
-    return Text(f"{verdict}: {parts} ({report.elapsed:.1f} s)", style=style)
+    findings = len(report.findings)
+    causes = f"{findings} finding{'s' * (findings != 1)}; " if findings else ""
+    line = Text(f"{verdict}: {causes}{parts} ({report.elapsed:.1f} s)", style=style)
+    if report.stopped:
+        line.append(f"\n{report.stopped}", style="bold red")
+    return line
 
 
 def report_renderable(report: ConformanceReport) -> RenderableType:

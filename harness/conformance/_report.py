@@ -21,9 +21,11 @@ class Grade(StrEnum):
     FAIL = "fail"
     SKIP = "skip"
     """Could not be checked (the detail says why)."""
+    NOT_RUN = "not-run"
+    """Not sent: the endpoint stopped answering before this check (not a failure)."""
 
 
-_SEVERITY = {Grade.SKIP: 0, Grade.PASS: 1, Grade.WARN: 2, Grade.FAIL: 3}
+_SEVERITY = {Grade.NOT_RUN: 0, Grade.SKIP: 0, Grade.PASS: 1, Grade.WARN: 2, Grade.FAIL: 3}
 
 
 def worst(grades: list[Grade]) -> Grade:
@@ -43,10 +45,13 @@ class CheckResult:
     detail: str
     hint: str | None = None
     elapsed: float = 0.0
+    cause: str | None = None
+    """A failure's root cause; failures sharing one are one finding (see ``findings``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "cause": self.cause,
             "title": self.title,
             "section": self.section,
             "grade": str(self.grade),
@@ -64,6 +69,8 @@ class ConformanceReport:
     results: list[CheckResult] = field(default_factory=list)
     elapsed: float = 0.0
     fuzz: FuzzReport | None = None
+    stopped: str | None = None
+    """Why the run stopped early (the endpoint stopped answering), with a reproducer."""
 
     @property
     def ok(self) -> bool:
@@ -75,12 +82,21 @@ class ConformanceReport:
         return [r for r in self.results if r.grade is Grade.FAIL]
 
     @property
+    def findings(self) -> list[list[CheckResult]]:
+        """The failures grouped by root cause, in suite order: one finding per cause."""
+        groups: dict[str, list[CheckResult]] = {}
+        for result in self.failures:
+            groups.setdefault(result.cause or result.id, []).append(result)
+        return list(groups.values())
+
+    @property
     def warnings(self) -> list[CheckResult]:
         return [r for r in self.results if r.grade is Grade.WARN]
 
     def counts(self) -> dict[str, int]:
         counted = Counter(str(r.grade) for r in self.results)
-        return {str(grade): counted.get(str(grade), 0) for grade in Grade}
+        shown = [g for g in Grade if g is not Grade.NOT_RUN or counted.get(str(g))]
+        return {str(grade): counted.get(str(grade), 0) for grade in shown}
 
     def __getitem__(self, check_id: str) -> CheckResult:
         for result in self.results:
@@ -98,6 +114,8 @@ class ConformanceReport:
             "ok": self.ok,
             "counts": self.counts(),
             "elapsed": round(self.elapsed, 3),
+            "stopped": self.stopped,
+            "findings": [[r.id for r in group] for group in self.findings],
             "checks": [r.to_dict() for r in self.results],
             "fuzz": self.fuzz.to_dict() if self.fuzz is not None else None,
         }

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from harness.client import ASGIApp, FlowClient, PublicKeySource
+from harness.client import ASGIApp, Exchange, FlowClient, PublicKeySource
 from harness.conformance import _checks_answers, _checks_robustness, _checks_wire
 from harness.conformance._judging import CheckSpec, skipped
 from harness.conformance._probe import Probe, TokenSource
@@ -107,11 +108,19 @@ def check_endpoint(
         probe.token()  # a broken token source is a usage error: stop before sending anything
         reachable = probe.ping().status is not None
         for spec in specs:
-            result = _run(spec, probe, reachable)
+            if report.stopped is not None:
+                result = _not_run(spec, report.stopped)
+            else:
+                seen = client.journal[-1] if len(client.journal) else None
+                result = _run(spec, probe, reachable)
+                down = _went_down(client, _new_exchanges(client, seen)) if reachable else None
+                if down is not None:
+                    report.stopped = f"the endpoint stopped answering after {spec.id}"
+                    result = _died(result, report.stopped, down)
             report.results.append(result)
             if on_result is not None:
                 on_result(result)
-    if fuzz > 0:
+    if fuzz > 0 and report.stopped is None:
         from harness.conformance._fuzz import fuzz_endpoint
 
         report.fuzz = fuzz_endpoint(
@@ -126,6 +135,50 @@ def check_endpoint(
         )
     report.elapsed = time.perf_counter() - started
     return report
+
+
+def _new_exchanges(client: FlowClient, seen: Exchange | None) -> list[Exchange]:
+    """The exchanges made since ``seen`` was the newest (the journal keeps the last few)."""
+    fresh: list[Exchange] = []
+    for exchange in reversed(client.journal):
+        if exchange is seen:
+            break
+        fresh.append(exchange)
+    return fresh[::-1]
+
+
+def _went_down(client: FlowClient, exchanges: list[Exchange]) -> Exchange | None:
+    """The request after which the endpoint stopped answering, or None if it still answers.
+
+    A request without an HTTP answer may be a dropped connection only: a health check on
+    a fresh connection (the client opens one after any failure) tells the two apart.
+    """
+    failed = next((e for e in exchanges if e.status is None), None)
+    if failed is None:
+        return None
+    if client.ping().status is not None:
+        return None
+    return failed
+
+
+def _died(result: CheckResult, stopped: str, request: Exchange) -> CheckResult:
+    detail = (
+        f"{stopped}: its request got no answer ({request.error or request.outcome}) and a "
+        "health check on a fresh connection got none either. Reproduce with:\n" + request.to_curl()
+    )
+    return replace(
+        result,
+        grade=Grade.FAIL,
+        detail=detail,
+        hint="The endpoint process died or hung on this request: catch every error around "
+        "the request path (a bad request deserves a 4xx, not a crash), and run it under a "
+        "supervisor that restarts it.",
+        cause="endpoint-down",
+    )
+
+
+def _not_run(spec: CheckSpec, stopped: str) -> CheckResult:
+    return CheckResult(spec.id, spec.title, spec.section, Grade.NOT_RUN, f"not run: {stopped}")
 
 
 def _run(spec: CheckSpec, probe: Probe, reachable: bool) -> CheckResult:
@@ -143,7 +196,15 @@ def _run(spec: CheckSpec, probe: Probe, reachable: bool) -> CheckResult:
         detail=verdict.detail,
         hint=hint,
         elapsed=time.perf_counter() - started,
+        cause=_cause(spec, verdict.grade, verdict.detail),
     )
+
+
+def _cause(spec: CheckSpec, grade: Grade, detail: str) -> str | None:
+    """Failures of one group with the same answer share a cause (one finding)."""
+    if grade is not Grade.FAIL:
+        return None
+    return f"{spec.group}: {detail}" if spec.group else spec.id
 
 
 def describe_endpoint(endpoint: str | ASGIApp) -> str:

@@ -166,16 +166,6 @@ def _data_findings(flow: Flow, target: str, data: Mapping[str, Any]) -> list[Fin
                 "send the message text as a string",
             )
         )
-    if "error_message" in data and flow.screen(target).terminal:
-        findings.append(
-            warning(
-                "error-message-on-terminal",
-                "/data/error_message",
-                f"error_message answered for terminal screen {target}: the user can only "
-                "finish there, so a rejected input cannot be corrected in place",
-                "reject input on the screen where it is entered, before the terminal screen",
-            )
-        )
     for name in declarations:
         if name not in data:
             findings.append(_schema_error(f"/data/{escape(name)}", f"{target} expects {name!r}"))

@@ -210,9 +210,6 @@ RULE_TABLE: dict[str, Rule] = {
         "data.error_message is not a string",
         f"{ENDPOINT}, Error message: error_message is the text shown to the user",
     ),
-    "error-message-on-terminal": _w(
-        "an error_message answer for a terminal screen (the user can only finish there)"
-    ),
     # what a journey saw on the wire (harness.walker): WhatsApp's error types, kebab-cased
     "response-decryption-error": _e(
         "the answer could not be decrypted", f"{ERRORS}: response-decryption-error"

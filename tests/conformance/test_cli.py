@@ -33,7 +33,7 @@ def test_the_reference_endpoint_conforms_over_the_network(
         )  # fmt: skip
 
     assert result.exit_code == 0, result.output
-    assert "CONFORMS: 23 pass, 0 warn, 0 fail, 0 skip" in result.output
+    assert "CONFORMS: 24 pass, 0 warn, 0 fail, 0 skip" in result.output
     for check_id in ("signature.truncated", "decrypt.short-iv", "flow-token.invalid"):
         assert check_id in result.output
 

@@ -518,14 +518,6 @@ CASES: dict[str, tuple[Case, Case]] = {
         lambda m: _answer(m, {"screen": "START", "data": {"error_message": 5}}),
         lambda m: _answer(m, {"screen": "START", "data": {"error_message": "Try again"}}),
     ),
-    "error-message-on-terminal": (
-        lambda m: _answer(m, {"screen": "END", "data": {"error_message": "No"}}, from_screen="END"),
-        lambda m: _answer(
-            m,
-            {"screen": "MIDDLE", "data": {"name": "A", "error_message": "No"}},
-            from_screen="MIDDLE",
-        ),
-    ),
     "response-decryption-error": (
         lambda m: _outcome(m, Outcome.RESPONSE_DECRYPTION_ERROR, 200),
         lambda m: _outcome(m, Outcome.OK, 200),
