@@ -29,16 +29,15 @@ def ping(url: str, as_json: bool, **client_settings: Any) -> None:
     Exits 0 only when the endpoint answers {"data": {"status": "active"}}.
     """
     result = _run(url, lambda client: client.ping(), **client_settings)
-    healthy = result.ok and _is_active(result.payload)
     _report(result, url, as_json)
-    if result.ok and not healthy:
+    if result.ok and not result.acceptable:
         click.secho(
             'The answer is not {"data": {"status": "active"}}: WhatsApp would fail the health '
             "check and refuse to publish the flow.",
             fg="red",
             err=True,
         )
-    raise SystemExit(0 if healthy else 1)
+    raise SystemExit(0 if result.acceptable else 1)
 
 
 @click.command()
@@ -56,6 +55,13 @@ def ping(url: str, as_json: bool, **client_settings: Any) -> None:
     show_default=True,
     help="Sign correctly, with a wrong secret, or not at all (the endpoint should answer 432).",
 )
+@click.option(
+    "--flow",
+    "flow_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The Flow JSON the request belongs to: the answer is also checked against it "
+    "(screens that exist, allowed moves, declared data), as WhatsApp does.",
+)
 @flow_token_option
 @client_options
 @json_option
@@ -63,14 +69,17 @@ def send(
     url: str,
     payload: str,
     signature: str,
+    flow_file: Path | None,
     flow_token: str | None,
     as_json: bool,
     **client_settings: Any,
 ) -> None:
     """Encrypt, sign and send one request, then decrypt and explain the answer.
 
-    Exits 0 only when the outcome is ok.
+    Exits 0 only when the outcome is ok and WhatsApp would accept the answer's shape
+    (and, with --flow, its screen and data).
     """
+    flow = _load_flow(flow_file) if flow_file is not None else None
     request = _load_payload(payload)
     if flow_token is not None:
         if not isinstance(request, dict):
@@ -87,7 +96,39 @@ def send(
         **client_settings,
     )
     _report(result, url, as_json)
-    raise SystemExit(0 if result.ok else 1)
+    contract = _contract_errors(flow, request, result) if flow is not None else []
+    for line in [*result.problems, *contract]:
+        click.secho(f"WhatsApp would reject the answer: {line}", fg="red", err=True)
+    raise SystemExit(0 if result.acceptable and not contract else 1)
+
+
+def _load_flow(path: Path) -> Any:
+    from harness.flowjson import FlowJSONError, load_flow
+
+    try:
+        return load_flow(path)
+    except FlowJSONError as exc:
+        raise click.BadParameter(str(exc), param_hint="--flow") from exc
+
+
+def _contract_errors(flow: Any, request: Any, result: FlowResult) -> list[str]:
+    """The answer against the flow, the way the WhatsApp client reads it."""
+    from harness.flowjson import check_response
+
+    if not result.ok or not isinstance(request, dict):
+        return []
+    action = request.get("action")
+    if action not in ("INIT", "BACK", "data_exchange"):
+        return []
+    screen = request.get("screen") if action != "INIT" else None
+    if screen is not None and not flow.has_screen(screen):
+        return [f"the request's screen {screen!r} is not in the flow"]
+    findings = check_response(
+        flow, screen, result.payload, flow_token=request.get("flow_token"), action=action
+    )
+    return [
+        f"{f.pointer or '/'}: {f.message} [{f.code}]" for f in findings if f.severity == "error"
+    ]
 
 
 def _run(
@@ -111,14 +152,6 @@ def _report(result: FlowResult, url: str, as_json: bool) -> None:
         print_json(result)
     else:
         print_result(Console(), result, url=url)
-
-
-def _is_active(payload: Any) -> bool:
-    return (
-        isinstance(payload, dict)
-        and isinstance(payload.get("data"), dict)
-        and payload["data"].get("status") == "active"
-    )
 
 
 def _load_payload(value: str) -> Any:

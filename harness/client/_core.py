@@ -24,6 +24,7 @@ from harness.client._exceptions import (
 from harness.client._journal import Exchange
 from harness.client._outcome import Outcome, status_meaning
 from harness.client._result import FlowResult
+from harness.client._shape import answer_problems
 
 PublicKeySource = str | bytes | Path | rsa.RSAPublicKey | rsa.RSAPrivateKey
 Signature = Literal["valid", "bad", "missing"] | str
@@ -296,4 +297,7 @@ def result(exchanges: list[Exchange], elapsed: float, budget: float) -> FlowResu
         exchanges=tuple(exchanges),
         retried=len(exchanges) > 1,
         error=last.error,
+        problems=answer_problems(last.request_payload, last.response_payload)
+        if last.outcome is Outcome.OK
+        else (),
     )

@@ -63,10 +63,18 @@ class FlowResult:
     """A 421 led the client to refresh the public key and retry."""
     error: str | None = None
     """A human explanation when the outcome is not OK."""
+    problems: tuple[str, ...] = ()
+    """Why WhatsApp would reject a decrypted answer's shape (SUCCESS without a flow token,
+    a ping answer that is not active...); checked for every flow."""
 
     @property
     def ok(self) -> bool:
         return self.outcome is Outcome.OK
+
+    @property
+    def acceptable(self) -> bool:
+        """Decrypted and of a shape WhatsApp accepts (flow-specific checks aside)."""
+        return self.ok and not self.problems
 
     @property
     def within_budget(self) -> bool:
@@ -86,6 +94,8 @@ class FlowResult:
             "payload": self.payload,
             "error_msg": self.error_msg,
             "error": self.error,
+            "problems": list(self.problems),
+            "acceptable": self.acceptable,
             "explanation": self.explain(),
         }
 
@@ -100,6 +110,8 @@ class FlowResult:
             sentences.append(self.error[:1].upper() + self.error[1:].rstrip(".") + ".")
         if self.error_msg:
             sentences.append(f"The endpoint's error_msg: {self.error_msg!r}.")
+        for problem in self.problems:
+            sentences.append(f"WhatsApp would reject the answer: {problem}.")
         hint = _HINTS.get(self.outcome)
         if self.outcome is Outcome.SIGNATURE_REJECTED and self.exchange.signature != "valid":
             hint = f"Expected: the request was sent with a {self.exchange.signature} signature."

@@ -146,6 +146,8 @@ class FuzzReport:
     requests_sent: int = 0
     elapsed: float = 0.0
     findings: list[FuzzFinding] = field(default_factory=list)
+    stopped: str | None = None
+    """Why fewer requests than asked for were sent (the endpoint went down, or hangs)."""
 
     @property
     def ok(self) -> bool:
@@ -157,6 +159,7 @@ class FuzzReport:
             "examples": self.examples,
             "requests_sent": self.requests_sent,
             "elapsed": round(self.elapsed, 3),
+            "stopped": self.stopped,
             "findings": [f.to_dict() for f in self.findings],
         }
 
@@ -176,6 +179,7 @@ class _Sender:
             self.url = IN_PROCESS_URL
             transport = self._asgi = BlockingASGITransport(endpoint, timeout=timeout)
             self._asgi.open()
+        self._own_pool = transport is None
         self._http = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False)
         self._timeout = timeout
 
@@ -185,6 +189,14 @@ class _Sender:
             self._asgi.close()
 
     def send(self, headers: list[tuple[str, str]], body: bytes) -> FuzzObservation:
+        observation = self._send(headers, body)
+        if self._own_pool and (observation.status is None or observation.status >= 500):
+            # the server may have closed its side: never reuse that connection
+            self._http.close()
+            self._http = httpx.Client(timeout=self._timeout, follow_redirects=False)
+        return observation
+
+    def _send(self, headers: list[tuple[str, str]], body: bytes) -> FuzzObservation:
         started = time.perf_counter()
         try:
             response = self._http.post(self.url, content=body, headers=headers)
@@ -192,11 +204,21 @@ class _Sender:
             return FuzzObservation(
                 "hang", None, f"no answer within {self._timeout} s", None, self._timeout
             )
+        except httpx.ConnectError as exc:
+            return FuzzObservation("dropped-connection", None, f"connection refused: {exc}")
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
             detail = f"the connection was dropped: {type(exc).__name__}: {exc}"
             return FuzzObservation("dropped-connection", None, detail)
         elapsed = time.perf_counter() - started
         return judge(response.status_code, response.content, elapsed)
+
+    def alive(self, key: rsa.RSAPublicKey, secret: bytes) -> bool:
+        """A health check on a fresh connection: does the endpoint still answer at all?"""
+        envelope, _ = crypto.encrypt_request({"version": "3.0", "action": "ping"}, key)
+        body = json.dumps(envelope).encode()
+        headers = [("Content-Type", "application/json"),
+                   (crypto.SIGNATURE_HEADER, crypto.sign_body(body, secret))]  # fmt: skip
+        return self.send(headers, body).status is not None
 
 
 def judge(status: int, body: bytes, elapsed: float = 0.0) -> FuzzObservation:
@@ -281,7 +303,7 @@ def fuzz_endpoint(
     )
     @given(fuzz_cases())
     def attack(case: FuzzCase) -> None:
-        if hangs[0] >= _MAX_HANGS:
+        if report.stopped is not None:
             return
         request = _request(case, key, secret, token, sender.url)
         observation = sender.send(list(request.headers), request.body)
@@ -290,6 +312,14 @@ def fuzz_endpoint(
             return
         hangs[0] += observation.kind == "hang"
         first_seen.setdefault(observation.kind, (request, observation))
+        if observation.status is None and not sender.alive(key, secret):
+            report.stopped = (
+                f"the endpoint stopped answering after fuzz request {report.requests_sent} "
+                f"({request.description}): the rest was not sent"
+            )
+            return  # not raised: replaying it while shrinking would only find a dead port
+        if hangs[0] >= _MAX_HANGS:
+            report.stopped = f"stopped after {_MAX_HANGS} hangs: each further one costs {timeout} s"
         raised = _RAISED.get(observation.kind)
         if raised is not None:
             raise raised(request, observation)

@@ -42,8 +42,9 @@ def checks_table(report: ConformanceReport) -> Table:
 def fuzz_table(fuzz: FuzzReport) -> RenderableType:
     summary = Text(
         f"Fuzzing: {fuzz.requests_sent} hostile requests in {fuzz.elapsed:.1f} s, "
-        f"{len(fuzz.findings)} finding(s).",
-        style="bold red" if fuzz.findings else "green",
+        f"{len(fuzz.findings)} finding(s)."
+        + (f" Stopped: {fuzz.stopped}." if fuzz.stopped else ""),
+        style="bold red" if fuzz.findings or fuzz.stopped else "green",
     )
     if not fuzz.findings:
         return summary
