@@ -34,12 +34,15 @@ def test_answer_shapes(request_: dict[str, Any], answer: dict[str, Any], expecte
     assert len(answer_problems(request_, answer)) == expected
 
 
-def test_send_flags_a_success_without_flow_token(cli_runner: Any = None) -> None:
+def test_a_success_without_flow_token_is_not_acceptable() -> None:
     from harness.client import Exchange, FlowResult, Outcome
 
+    answer = {"screen": "SUCCESS", "data": {}}
     exchange = Exchange("http://x/", {}, b"", request_payload=EXCHANGE)
-    result = FlowResult(Outcome.OK, 200, {"screen": "SUCCESS", "data": {}}, None, 0.1, 3.0,
-                        exchange, (exchange,), problems=answer_problems(EXCHANGE, {"screen": "SUCCESS", "data": {}}))  # fmt: skip
+    problems = answer_problems(EXCHANGE, answer)
+    result = FlowResult(
+        Outcome.OK, 200, answer, None, 0.1, 3.0, exchange, (exchange,), problems=problems
+    )
     assert result.ok
     assert not result.acceptable
     assert "flow_token" in result.explain()
