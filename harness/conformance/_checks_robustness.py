@@ -9,6 +9,7 @@ from typing import Any
 
 from harness import crypto
 from harness.client import OMIT, FlowResult
+from harness.conformance._checks_wire import DECRYPTION_FAILURE
 from harness.conformance._judging import (
     CheckSpec,
     Verdict,
@@ -208,6 +209,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         "Validate the envelope (a JSON object with three Base64 strings) and answer 400 (or "
         "421 when it cannot be decrypted), never a 5xx.",
         check_malformed_envelope,
+        group=DECRYPTION_FAILURE,
     ),
     CheckSpec(
         "robust.oversized-body",

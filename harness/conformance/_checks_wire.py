@@ -147,7 +147,7 @@ def _signature_truncated(probe: Probe) -> Verdict:
     return verdict
 
 
-DECRYPTION_FAILURE = "requests that cannot be decrypted"
+DECRYPTION_FAILURE = "requests that cannot be decrypted or opened"
 """A wrong key, a tampered ciphertext, tag, IV or wrapped key all end in the same failed
 decryption; answered the same wrong way, they are one cause and one finding."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -201,10 +202,13 @@ def _run(spec: CheckSpec, probe: Probe, reachable: bool) -> CheckResult:
 
 
 def _cause(spec: CheckSpec, grade: Grade, detail: str) -> str | None:
-    """Failures of one group with the same answer share a cause (one finding)."""
+    """Failures of one group answered the same way (the same status) share a cause."""
     if grade is not Grade.FAIL:
         return None
-    return f"{spec.group}: {detail}" if spec.group else spec.id
+    if spec.group is None:
+        return spec.id
+    status = re.search(r"answered (\d{3})|(got no HTTP answer|timed out)", detail)
+    return f"{spec.group}: {status.group(0) if status else detail}"
 
 
 def describe_endpoint(endpoint: str | ASGIApp) -> str:
