@@ -4,9 +4,8 @@ import json
 import os
 
 from flask import Flask, Response, request
-from werkzeug.serving import run_simple
-
 from flows_crypto import decrypt_request, encrypt_response, load_key, signature_ok, token_ok
+from werkzeug.serving import run_simple
 
 PRIVATE_KEY = load_key(os.environ["PRIVATE_KEY"])  # parsed once, at start-up
 APP_SECRET = os.environ["APP_SECRET"]
@@ -31,7 +30,11 @@ def flows():
 
     if not isinstance(decrypted, dict):
         return Response(status=400)
-    action, data, token = decrypted.get("action"), decrypted.get("data"), decrypted.get("flow_token")
+    action, data, token = (
+        decrypted.get("action"),
+        decrypted.get("data"),
+        decrypted.get("flow_token"),
+    )
     if action == "ping":
         return reply({"data": {"status": "active"}})
     if isinstance(data, dict) and ("error" in data or "error_key" in data):
@@ -48,7 +51,9 @@ def flows():
         return reply({"error_msg": "This form has expired."}, 427)
     if action == "data_exchange":
         params = {"flow_token": token}
-        return reply({"screen": "SUCCESS", "data": {"extension_message_response": {"params": params}}})
+        return reply(
+            {"screen": "SUCCESS", "data": {"extension_message_response": {"params": params}}}
+        )
     return reply({"screen": "START", "data": {}})
 
 

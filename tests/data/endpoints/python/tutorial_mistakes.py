@@ -15,9 +15,8 @@ import os
 import threading
 
 from flask import Flask, Response, request
-from werkzeug.serving import WSGIRequestHandler, run_simple
-
 from flows_crypto import decrypt_request, encrypt_response, load_key, signature_ok
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 app = Flask(__name__)
 _failed = threading.local()
@@ -26,7 +25,9 @@ _failed = threading.local()
 @app.post("/")
 def flows():
     raw = request.get_data()
-    if not signature_ok(raw, request.headers.get("X-Hub-Signature-256", ""), os.environ["APP_SECRET"]):
+    if not signature_ok(
+        raw, request.headers.get("X-Hub-Signature-256", ""), os.environ["APP_SECRET"]
+    ):
         return Response(status=432)
     try:
         body = json.loads(raw)
@@ -46,8 +47,11 @@ def flows():
         answer = {"version": version, "screen": "START", "data": {}}
     elif action == "data_exchange" and isinstance(decrypted.get("screen"), str):
         params = {"flow_token": decrypted.get("flow_token", "")}
-        answer = {"version": version, "screen": "SUCCESS",
-                  "data": {"extension_message_response": {"params": params}}}
+        answer = {
+            "version": version,
+            "screen": "SUCCESS",
+            "data": {"extension_message_response": {"params": params}},
+        }
     else:
         return Response(status=400)
     return Response(encrypt_response(answer, aes_key, iv), mimetype="text/plain")
@@ -70,5 +74,6 @@ class ClosesAfterErrors(WSGIRequestHandler):
 
 
 if __name__ == "__main__":
-    run_simple("127.0.0.1", int(os.environ["PORT"]), app, threaded=True,
-               request_handler=ClosesAfterErrors)
+    run_simple(
+        "127.0.0.1", int(os.environ["PORT"]), app, threaded=True, request_handler=ClosesAfterErrors
+    )
