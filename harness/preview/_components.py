@@ -152,7 +152,8 @@ def _field(component: Component, view: View, *, icon: str = "", rows: int = 1) -
     limit = _prop(component, "max-length") or _prop(component, "max-chars")
     counter = ""
     if limit is not None:
-        counter = f'<span class="counter">{len(shown)}/{html.escape(to_text(view.value(limit)))}</span>'
+        most = html.escape(to_text(view.value(limit)))
+        counter = f'<span class="counter">{len(shown)}/{most}</span>'
     return (
         f'<div class="field{filled}{tall}"><span class="field-label">{_label(component, view)}'
         f'</span><span class="field-value">{html.escape(shown)}</span>{extra}'
@@ -169,8 +170,11 @@ def _text_area(component: Component, view: View) -> str:
 
 
 def _options(component: Component, view: View) -> list[Mapping[str, Any]]:
-    source = view.value(_prop(component, "data-source"), [])
-    return [item for item in source if isinstance(item, Mapping)] if isinstance(source, list) else []
+    return _mappings(view.value(_prop(component, "data-source"), []))
+
+
+def _mappings(value: Any) -> list[Mapping[str, Any]]:
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
 
 
 def _selected(component: Component, view: View) -> set[str]:
@@ -233,7 +237,7 @@ def _dropdown(component: Component, view: View) -> str:
     )
     return (
         f'{field}<div class="sheet"><div class="sheet-label">options</div>'
-        f'{rows or _empty_source(component)}</div>{_helper(component, view)}'
+        f"{rows or _empty_source(component)}</div>{_helper(component, view)}"
     )
 
 
@@ -277,8 +281,9 @@ def _calendar(component: Component, view: View) -> str:
         labels = labels if isinstance(labels, Mapping) else {}
         boxes = "".join(
             f'<div class="field{" filled" if value.get(end) else ""}"><span class="field-label">'
-            f"{html.escape(to_text(labels.get(end, end)))}</span><span class=\"field-value\">"
-            f'{html.escape(to_text(value.get(end, "")))}</span><span class="field-icon">📅</span></div>'
+            f'{html.escape(to_text(labels.get(end, end)))}</span><span class="field-value">'
+            f"{html.escape(to_text(value.get(end, '')))}</span>"
+            '<span class="field-icon">📅</span></div>'
             for end in ("start-date", "end-date")
         )
     else:
@@ -302,7 +307,8 @@ def _opt_in(component: Component, view: View) -> str:
 
 
 def _embedded_link(component: Component, view: View) -> str:
-    return f'<div class="elink"><span class="link">{view.text(_prop(component, "text"))}</span></div>'
+    text = view.text(_prop(component, "text"))
+    return f'<div class="elink"><span class="link">{text}</span></div>'
 
 
 def _picker(noun: str, plural: str) -> Renderer:
@@ -320,7 +326,7 @@ def _picker(noun: str, plural: str) -> Renderer:
         count = f"{len(files)} {plural} chosen" if files else f"Add {noun}"
         return (
             f'<div class="group-label">{_label(component, view)}</div>{description}'
-            f'<div class="picker"><span class="picker-icon">＋</span>{html.escape(count)}</div>'
+            f'<div class="picker"><span class="picker-icon">+</span>{html.escape(count)}</div>'
             f"{names}{_helper(component, view)}"
         )
 
@@ -347,8 +353,7 @@ def _image(component: Component, view: View) -> str:
 
 
 def _carousel(component: Component, view: View) -> str:
-    images = view.value(_prop(component, "images"), [])
-    images = [item for item in images if isinstance(item, Mapping)] if isinstance(images, list) else []
+    images = _mappings(view.value(_prop(component, "images"), []))
     slides = "".join(
         _img(item.get("src"), item.get("alt-text"), "slide" + (" first" if i == 0 else ""))
         for i, item in enumerate(images)
@@ -358,8 +363,7 @@ def _carousel(component: Component, view: View) -> str:
 
 
 def _navigation_list(component: Component, view: View) -> str:
-    items = view.value(_prop(component, "list-items"), [])
-    items = [item for item in items if isinstance(item, Mapping)] if isinstance(items, list) else []
+    items = _mappings(view.value(_prop(component, "list-items"), []))
     head = ""
     if "label" in component.properties:
         head += f'<div class="group-label">{view.text(_prop(component, "label"))}</div>'
@@ -371,10 +375,13 @@ def _navigation_list(component: Component, view: View) -> str:
     return f'{head}<div class="nav">{rows}</div>'
 
 
+def _part(item: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = item.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
 def _nav_item(item: Mapping[str, Any], view: View) -> str:
-    start = item.get("start") if isinstance(item.get("start"), Mapping) else {}
-    main = item.get("main-content") if isinstance(item.get("main-content"), Mapping) else {}
-    end = item.get("end") if isinstance(item.get("end"), Mapping) else {}
+    start, main, end = (_part(item, key) for key in ("start", "main-content", "end"))
     image = _img(start.get("image"), start.get("alt-text"), "nav-img") if start else ""
     lines = "".join(
         f'<div class="nav-{key}">{view.text(main[key])}</div>'
@@ -383,10 +390,14 @@ def _nav_item(item: Mapping[str, Any], view: View) -> str:
     )
     tags = item.get("tags") if isinstance(item.get("tags"), list) else []
     if tags:
-        lines += '<div class="tags">' + "".join(
-            f'<span class="tag">{view.text(tag)}</span>' for tag in tags
-        ) + "</div>"
-    badge = f'<span class="badge-pill">{view.text(item["badge"])}</span>' if item.get("badge") else ""
+        lines += (
+            '<div class="tags">'
+            + "".join(f'<span class="tag">{view.text(tag)}</span>' for tag in tags)
+            + "</div>"
+        )
+    badge = ""
+    if item.get("badge"):
+        badge = f'<span class="badge-pill">{view.text(item["badge"])}</span>'
     tail = "".join(
         f'<div class="nav-end-{key}">{view.text(end[key])}</div>'
         for key in ("title", "description", "metadata")
@@ -395,7 +406,7 @@ def _nav_item(item: Mapping[str, Any], view: View) -> str:
     return (
         f'<div class="nav-item" data-item="{html.escape(to_text(item.get("id")))}">{image}'
         f'<div class="nav-main">{badge}{lines}</div><div class="nav-end">{tail}</div>'
-        '<span class="chev">›</span></div>'
+        '<span class="chev">&rsaquo;</span></div>'
     )
 
 
@@ -464,9 +475,7 @@ def render_footer(component: Component, view: View) -> str:
     )
     caption_row = f'<div class="captions">{captions}</div>' if captions else ""
     state = "" if enabled else " off"
-    return (
-        f'{caption_row}<div class="button{state}">{view.text(_prop(component, "label"))}</div>'
-    )
+    return f'{caption_row}<div class="button{state}">{view.text(_prop(component, "label"))}</div>'
 
 
 def _unknown(component: Component, view: View) -> str:

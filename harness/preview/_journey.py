@@ -74,9 +74,7 @@ def _with_data(flow: Flow, steps: list[Step]) -> Iterable[tuple[Step, dict[str, 
         if step.kind == "navigate" and isinstance(step.request, Mapping):
             shown[target] = dict(step.request)
         elif isinstance(step.answer, Mapping) and isinstance(step.answer.get("data"), Mapping):
-            shown[target] = {
-                k: v for k, v in step.answer["data"].items() if k != "error_message"
-            }
+            shown[target] = {k: v for k, v in step.answer["data"].items() if k != "error_message"}
 
 
 def _step(flow: Flow, step: Step, data: dict[str, Any]) -> str:

@@ -153,7 +153,7 @@ def preview_html(flow: Flow, *, title: str | None = None) -> str:
     if flow.data_channel_uri:
         facts.append("data channel URI")
     head = (
-        f"<h1>{html.escape(name)}</h1><p class=\"meta-row muted\">"
+        f'<h1>{html.escape(name)}</h1><p class="meta-row muted">'
         + "".join(f"<span>{html.escape(fact)}</span>" for fact in facts)
         + "</p>"
     )

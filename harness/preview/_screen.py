@@ -110,11 +110,15 @@ def render_step(
     )
     typed = ""
     if form:
-        typed = "<h5>typed</h5><table class=\"kv\">" + "".join(
-            f"<tr><th>{html.escape(str(name))}</th><td>{html.escape(_short(value))}</td></tr>"
-            for name, value in form.items()
-        ) + "</table>"
-    blocks = [f'<h4>{html.escape(heading)}</h4>', f'<table class="kv">{rows}</table>', typed]
+        typed = (
+            '<h5>typed</h5><table class="kv">'
+            + "".join(
+                f"<tr><th>{html.escape(str(name))}</th><td>{html.escape(_short(value))}</td></tr>"
+                for name, value in form.items()
+            )
+            + "</table>"
+        )
+    blocks = [f"<h4>{html.escape(heading)}</h4>", f'<table class="kv">{rows}</table>', typed]
     if request is not None:
         blocks.append(f"<h5>request</h5><pre>{html.escape(_json(request))}</pre>")
     if answer is not None:

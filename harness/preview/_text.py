@@ -130,8 +130,8 @@ def markdown_html(text: str) -> str:
             flush()
         elif heading:
             flush()
-            level = len(heading.group(1))
-            blocks.append(f'<div class="md-h md-h{level}">{inline_markdown(heading.group(2))}</div>')
+            level, content = len(heading.group(1)), inline_markdown(heading.group(2))
+            blocks.append(f'<div class="md-h md-h{level}">{content}</div>')
         elif _BULLET.match(line) or _NUMBERED.match(line):
             flush()
             tag = "ul" if _BULLET.match(line) else "ol"
@@ -142,8 +142,10 @@ def markdown_html(text: str) -> str:
                 index += 1
             blocks.append(f"<{tag}>{''.join(items)}</{tag}>")
             continue
-        elif line.lstrip().startswith("|") and index + 1 < len(lines) and _TABLE_RULE.match(
-            lines[index + 1]
+        elif (
+            line.lstrip().startswith("|")
+            and index + 1 < len(lines)
+            and _TABLE_RULE.match(lines[index + 1])
         ):
             flush()
             rows = [line]
