@@ -29,7 +29,7 @@ SUBCOMMANDS: dict[str, str] = {
     "check": "harness.cli.check:check",
     "preview": "harness.cli.preview:preview",
     "webhook": "harness.cli.webhook:webhook",
-    "open": "harness.cli.open:open_answer",
+    "open": "harness.cli.open:open_answer_command",
 }
 
 

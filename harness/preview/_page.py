@@ -25,9 +25,9 @@ border-radius:10px;padding:0 7px;margin-left:4px}
 .phone{width:360px;background:#fff;border-radius:22px;border:1px solid #d1d7db;
 box-shadow:0 2px 10px rgba(11,20,26,.12);overflow:hidden;display:flex;flex-direction:column;
 min-height:560px;position:relative}
-.bar{display:flex;align-items:center;gap:10px;padding:14px 16px;border-bottom:1px solid #e9edef}
-.bar-x,.bar-menu{color:#54656f;font-size:16px;width:18px;text-align:center}
-.bar-title{flex:1;font-weight:600;font-size:16px;text-align:center;overflow-wrap:anywhere}
+.topbar{display:flex;align-items:center;gap:10px;padding:14px 16px;border-bottom:1px solid #e9edef}
+.topbar-x,.topbar-menu{color:#54656f;font-size:16px;width:18px;text-align:center}
+.topbar-title{flex:1;font-weight:600;font-size:16px;text-align:center;overflow-wrap:anywhere}
 .body{padding:12px 16px 16px;flex:1;overflow-wrap:anywhere;min-width:0;display:flex;
 flex-direction:column}
 .body>.c-Footer{margin-top:auto}

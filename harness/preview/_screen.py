@@ -65,8 +65,8 @@ def render_screen(
         snackbar = f'<div class="snackbar">{html.escape(error_message)}</div>'
     return (
         f'<div class="phone" data-screen="{html.escape(screen.id)}">'
-        '<div class="bar"><span class="bar-x">✕</span>'
-        f'<span class="bar-title">{title}</span><span class="bar-menu">⋮</span></div>'
+        '<div class="topbar"><span class="topbar-x">✕</span>'
+        f'<span class="topbar-title">{title}</span><span class="topbar-menu">⋮</span></div>'
         f'<div class="body">{body}</div>{snackbar}'
         '<div class="managed">Managed by the business. <span class="link">Learn more</span></div>'
         "</div>"
