@@ -16,7 +16,7 @@ from harness.preview import preview_html
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the page (default: FLOW.preview.html beside the current directory).",
+    help="Where to write the page (default: FLOW.preview.html in the current directory).",
 )
 def preview(flow_file: Path, output: Path | None) -> None:
     """Render every screen of FLOW.json as a phone-sized card, the way WhatsApp lays it out.

@@ -437,7 +437,7 @@ def _if(component: Component, view: View) -> str:
     parts = [head]
     for branch in ("then", "else"):
         on = holds == (branch == "then")
-        if branch == "else" and "else" not in component.properties:
+        if branch == "else" and not branches.get("else"):
             continue
         state = "shown" if on else "hidden"
         parts.append(
