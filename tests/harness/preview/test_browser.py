@@ -65,7 +65,9 @@ def test_the_layout_probe_sees_an_overflow(tmp_path: Path, chromium: Callable[..
     """The check above can fail: a card with something wider than the phone is caught."""
     page = tmp_path / "wide.html"
     html = preview_html(load_flow(LEAD_FLOW))
-    html = html.replace('<div class="body">', '<div class="body"><div style="width:900px">x</div>', 1)
+    html = html.replace(
+        '<div class="body">', '<div class="body"><div style="width:900px">x</div>', 1
+    )
     page.write_text(probed(html), encoding="utf-8")
     layout = layout_from(chromium(page, "--dump-dom"))
     assert layout["overflow"]

@@ -60,8 +60,18 @@ def test_walk_html_shows_each_screen_visited(
     report = tmp_path / "walk.html"
     result = CliRunner().invoke(
         main,
-        ["walk", str(LEAD_FLOW), "--endpoint", stub_url, "--public-key", str(key),
-         "--journeys", "2", "--html", str(report)],  # fmt: skip
+        [
+            "walk",
+            str(LEAD_FLOW),
+            "--endpoint",
+            stub_url,
+            "--public-key",
+            str(key),
+            "--journeys",
+            "2",
+            "--html",
+            str(report),
+        ],  # fmt: skip
         env={"FLOWHARNESS_APP_SECRET": app_secret},
     )
     assert result.exit_code == 0, result.output

@@ -108,9 +108,7 @@ def test_if_and_switch_show_both_branches_and_which_one_holds() -> None:
         ]
     )  # fmt: skip
     parsed = Elements(preview_html(flow))
-    branches = {
-        attrs["data-branch"]: attrs["class"] for attrs in parsed.with_attr("data-branch")
-    }
+    branches = {attrs["data-branch"]: attrs["class"] for attrs in parsed.with_attr("data-branch")}
     assert branches == {
         "then": "branch on",
         "else": "branch off",
