@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from harness import crypto
+from harness.client._exceptions import ClientError
 
 if TYPE_CHECKING:
     from harness.client._journal import Exchange
@@ -45,7 +46,7 @@ KEYS_WARNING = (
 _CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key"})
 
 
-class JournalKeysError(ValueError):
+class JournalKeysError(ClientError, ValueError):
     """The journal cannot open this answer: no keys kept, or none of them fits."""
 
 

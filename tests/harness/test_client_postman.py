@@ -104,7 +104,8 @@ def test_journal_with_keys_says_so_and_without_keys_has_none(
 ) -> None:
     client.init("tok")
     plain = json.loads(client.journal.dump(tmp_path / "plain.json").read_text())
-    assert isinstance(plain, list) and "keys" not in plain[0]
+    assert isinstance(plain, list)
+    assert "keys" not in plain[0]
     keyed = json.loads(client.journal.dump(tmp_path / "keys.json", keys=True).read_text())
     assert "AES key" in keyed["warning"]
     assert keyed["exchanges"][0]["keys"]["aes_key"]
@@ -126,7 +127,8 @@ def test_a_replayed_answer_opens_with_the_journal(client: FlowClient, tmp_path: 
     )
     assert replay.status_code == 200
     opened = open_answer(journal, replay.text)
-    assert opened.exchange == 2 and opened.request["action"] == "data_exchange"
+    assert opened.exchange == 2
+    assert opened.request["action"] == "data_exchange"
     assert opened.payload["screen"] == "CONFIRM"
     cli = CliRunner().invoke(main, ["open", "--journal", str(journal), "--response", replay.text])
     assert cli.exit_code == 0, cli.output
@@ -142,7 +144,8 @@ def test_open_says_why_it_cannot(client: FlowClient, tmp_path: Path) -> None:
     with pytest.raises(JournalKeysError, match="none of the 1"):
         open_answer(keyed, "bm90IGFuIGFuc3dlcg==")
     result = CliRunner().invoke(main, ["open", "--journal", str(keyed), "--response", "junk"])
-    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
 
 
 def test_send_postman_writes_collection_and_journal(
@@ -164,7 +167,7 @@ def test_send_postman_writes_collection_and_journal(
             "tok",
             "--postman",
             str(target),
-        ],  # fmt: skip
+        ],
         env={"FLOWHARNESS_APP_SECRET": app_secret},
     )
     assert result.exit_code == 0, result.output

@@ -102,12 +102,15 @@ def test_completion_is_the_nfm_reply_meta_documents() -> None:
     assert set(value["metadata"]) == {"display_phone_number", "phone_number_id"}
     assert value["contacts"][0]["wa_id"] == "33612345678"
     (message,) = value["messages"]
-    assert message["from"] == "33612345678" and message["id"] == "wamid.X"
-    assert message["type"] == "interactive" and message["timestamp"].isdigit()
+    assert message["from"] == "33612345678"
+    assert message["id"] == "wamid.X"
+    assert message["type"] == "interactive"
+    assert message["timestamp"].isdigit()
     assert set(message["context"]) == {"from", "id"}
     reply = message["interactive"]
     assert reply["type"] == "nfm_reply"
-    assert reply["nfm_reply"]["name"] == "flow" and reply["nfm_reply"]["body"] == "Sent"
+    assert reply["nfm_reply"]["name"] == "flow"
+    assert reply["nfm_reply"]["body"] == "Sent"
     assert json.loads(reply["nfm_reply"]["response_json"]) == {
         "flow_token": "tok",
         "lead_reference": "L1",
@@ -123,7 +126,8 @@ def test_a_completion_without_flow_token_or_a_phone_is_refused() -> None:
 
 def test_flows_field_values_match_metas_examples() -> None:
     change = flows_notification(status_change("66", "PUBLISHED", "DRAFT"))["entry"][0]
-    assert change["changes"][0]["field"] == "flows" and isinstance(change["time"], int)
+    assert change["changes"][0]["field"] == "flows"
+    assert isinstance(change["time"], int)
     value = change["changes"][0]["value"]
     assert value == {
         "event": "FLOW_STATUS_CHANGE",
@@ -136,12 +140,15 @@ def test_flows_field_values_match_metas_examples() -> None:
     latency = health_alert("ENDPOINT_LATENCY", "69", threshold=7000)
     assert set(latency) == {"event", "message", "flow_id", "p90_latency", "p50_latency",
                             "requests_count", "threshold", "alert_state"}  # fmt: skip
-    assert latency["p90_latency"] > 7000 and latency["alert_state"] == "ACTIVATED"
+    assert latency["p90_latency"] > 7000
+    assert latency["alert_state"] == "ACTIVATED"
     errors = health_alert("endpoint_error_rate", "69", threshold=10)
-    assert errors["event"] == "ENDPOINT_ERROR_RATE" and "10% threshold" in errors["message"]
+    assert errors["event"] == "ENDPOINT_ERROR_RATE"
+    assert "10% threshold" in errors["message"]
     assert set(errors["errors"][0]) == {"error_type", "error_rate", "error_count"}
     recovered = health_alert("ENDPOINT_AVAILABILITY", "69", alert_state="DEACTIVATED")
-    assert recovered["availability"] >= 90 and recovered["threshold"] == 90
+    assert recovered["availability"] >= 90
+    assert recovered["threshold"] == 90
     with pytest.raises(WebhookPayloadError, match="5, 10, 50"):
         health_alert("CLIENT_ERROR_RATE", "69", threshold=20)
     with pytest.raises(WebhookPayloadError, match="unknown flow status"):
@@ -156,7 +163,8 @@ def test_retries_carry_the_same_bytes_and_signature_until_200(
     delivery = sender.deliver(completion_notification({"flow_token": "t"}))
     assert delivery.delivered
     assert delivery.statuses == [500, 500, 200]
-    assert len(set(receiver.bodies)) == 1 and len(receiver.bodies) == 3
+    assert len(set(receiver.bodies)) == 1
+    assert len(receiver.bodies) == 3
     assert receiver.signatures == [crypto.sign_body(receiver.bodies[0], SECRET)] * 3
     assert [a.at for a in delivery.attempts] == sorted(a.at for a in delivery.attempts)
     assert len(receiver.handled) == 1
@@ -170,7 +178,8 @@ def test_redeliveries_after_a_200_test_the_receivers_dedup(
     )
     assert delivery.statuses == [200, 200, 200]
     assert [a.duplicate for a in delivery.attempts] == [False, True, True]
-    assert len(receiver.bodies) == 3 and len(receiver.handled) == 1
+    assert len(receiver.bodies) == 3
+    assert len(receiver.handled) == 1
 
 
 def test_gives_up_after_the_retries_and_says_so(receiver: Receiver, hook_url: str) -> None:
@@ -203,11 +212,14 @@ def test_bad_and_missing_signatures_are_sent_as_asked(receiver: Receiver, hook_u
 
 def test_verification_echoes_only_for_the_right_token(receiver: Receiver, hook_url: str) -> None:
     result = WebhookSender(hook_url, None, signature="missing").verify("verify-me", challenge="42")
-    assert result.passed and result.attempt.body == "42"
+    assert result.passed
+    assert result.attempt.body == "42"
     assert result.wrong_token.status == 403
     receiver.echo_any_token = True
     sloppy = WebhookSender(hook_url, None, signature="missing").verify("verify-me")
-    assert sloppy.echoed and not sloppy.refused_wrong_token and not sloppy.passed
+    assert sloppy.echoed
+    assert not sloppy.refused_wrong_token
+    assert not sloppy.passed
 
 
 @pytest.mark.anyio
@@ -240,7 +252,8 @@ def test_completion_from_a_walk_reports_media_as_whatsapp_does(
     assert response["flow_token"] == transcript.flow_token
     media = [v for v in response.values() if isinstance(v, list)]
     if transcript.ending == "complete":  # WhatsApp reports pickers as {file_name, ...}
-        assert media and all(set(f) == {"file_name", "mime_type", "sha256", "id"} for f in media[0])
+        assert media
+        assert all(set(f) == {"file_name", "mime_type", "sha256", "id"} for f in media[0])
     else:  # SUCCESS params pass through as the endpoint returned them
         assert response == {**transcript.completion, "flow_token": transcript.flow_token}
 
@@ -262,7 +275,7 @@ def test_cli_send_reports_every_attempt(receiver: Receiver, hook_url: str) -> No
             "--duplicates",
             "1",
             "--json",
-        ],  # fmt: skip
+        ],
         env={"FLOWHARNESS_APP_SECRET": SECRET},
     )
     assert result.exit_code == 0, result.output
@@ -291,11 +304,12 @@ def test_cli_send_alert_and_exit_code_on_failure(receiver: Receiver, hook_url: s
             "1",
             "--backoff",
             "0.01",
-        ],  # fmt: skip
+        ],
         env={"FLOWHARNESS_APP_SECRET": SECRET},
     )
     assert result.exit_code == 1
-    assert "attempt 2" in result.output and "NOT delivered" in result.output
+    assert "attempt 2" in result.output
+    assert "NOT delivered" in result.output
     assert json.loads(receiver.bodies[0])["entry"][0]["changes"][0]["value"]["threshold"] == 1000
 
 
@@ -311,7 +325,8 @@ def test_cli_verify(receiver: Receiver, hook_url: str) -> None:
     good = CliRunner().invoke(main, ["webhook", "verify", hook_url, "--verify-token", "verify-me"])
     assert good.exit_code == 0, good.output
     bad = CliRunner().invoke(main, ["webhook", "verify", hook_url, "--verify-token", "nope"])
-    assert bad.exit_code == 1 and "FAILED" in bad.output
+    assert bad.exit_code == 1
+    assert "FAILED" in bad.output
 
 
 def test_walk_webhook_sends_each_completed_journey(
@@ -336,7 +351,7 @@ def test_walk_webhook_sends_each_completed_journey(
                 "2",
                 "--webhook",
                 hook_url,
-            ],  # fmt: skip
+            ],
             env={"FLOWHARNESS_APP_SECRET": SECRET},
         )
     assert result.exit_code == 0, result.output

@@ -19,7 +19,8 @@ async def test_html_report_shows_each_walked_screen(embedded: EmbeddedTarget) ->
     run = await arun_scenarios([load_scenario(CATALOG / "walk_lead_capture.yaml")], embedded)
     assert run.ok, run.scenarios[0].report()
     page = html_report(run)
-    assert 'data-screen="LEAD"' in page and 'data-screen="CONFIRM"' in page
+    assert 'data-screen="LEAD"' in page
+    assert 'data-screen="CONFIRM"' in page
     assert "<script" not in page
     assert "screens_html" not in json_report(run)  # HTML stays out of the JSON report
     assert "data-screen" not in json_report(run)
@@ -65,5 +66,5 @@ async def test_flows_webhook_step_is_checked_when_loaded(tmp_path: Path) -> None
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nsteps:\n  - flows_webhook: {alert: {event: SOMETHING}}\n")
-    with pytest.raises(ScenarioFileError, match="bad.yaml:3"):
+    with pytest.raises(ScenarioFileError, match=r"bad\.yaml:3"):
         load_scenario(bad)

@@ -71,11 +71,12 @@ def test_walk_html_shows_each_screen_visited(
             "2",
             "--html",
             str(report),
-        ],  # fmt: skip
+        ],
         env={"FLOWHARNESS_APP_SECRET": app_secret},
     )
     assert result.exit_code == 0, result.output
     parsed = Elements(report.read_text())
     cards = [attrs["data-screen"] for attrs in parsed.with_attr("data-screen")]
     assert cards == ["LEAD", "CONFIRM"] * 2
-    assert "journey seed=0" in parsed.joined_text() and "journey seed=1" in parsed.joined_text()
+    assert "journey seed=0" in parsed.joined_text()
+    assert "journey seed=1" in parsed.joined_text()

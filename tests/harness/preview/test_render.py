@@ -41,7 +41,8 @@ def test_a_preview_page_fetches_nothing(path: Path) -> None:
     page = preview_html(load_flow(path))
     assert "<script" not in page
     assert "<link" not in page
-    assert "@import" not in page and "url(" not in page
+    assert "@import" not in page
+    assert "url(" not in page
     for src in re.findall(r'src="([^"]*)"', page):
         assert src.startswith("data:image/"), src
 
@@ -217,5 +218,7 @@ def test_render_step_puts_the_answer_and_findings_beside_the_screen() -> None:
     parsed = Elements(fragment)
     assert [a["data-screen"] for a in parsed.with_attr("data-screen")] == ["LEAD"]
     text = parsed.joined_text()
-    assert "Ana" in text and "payload-schema-error" in text and '"CONFIRM"' in text
+    assert "Ana" in text
+    assert "payload-schema-error" in text
+    assert '"CONFIRM"' in text
     assert json.dumps(finding.message) not in STYLES
