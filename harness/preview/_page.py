@@ -120,7 +120,7 @@ vertical-align:top}
 .journey-head{font-weight:600;font-size:16px}
 .ok{color:#0a6b3a}.bad{color:#b42318}
 .step{display:flex;gap:24px;align-items:flex-start;margin:18px 0;flex-wrap:wrap}
-.step-screen{flex:none}
+.step-screen{flex:none}.step-screen:empty{display:none}
 .step-side{flex:1;min-width:320px;max-width:720px;background:#fff;border:1px solid #d1d7db;
 border-radius:10px;padding:10px 14px;overflow-wrap:anywhere}
 .step-side h4{margin:2px 0 6px}.step-side h5{margin:10px 0 2px;font-size:12px;color:#54656f}
