@@ -27,6 +27,9 @@ SUBCOMMANDS: dict[str, str] = {
     "leads": "harness.cli.leads:leads",
     "run": "harness.cli.run:run",
     "check": "harness.cli.check:check",
+    "preview": "harness.cli.preview:preview",
+    "webhook": "harness.cli.webhook:webhook",
+    "open": "harness.cli.open:open_answer_command",
 }
 
 

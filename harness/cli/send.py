@@ -17,6 +17,13 @@ from harness.client import ClientError, FlowClient, FlowResult
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print the result as JSON instead of a summary."
 )
+postman_option = click.option(
+    "--postman",
+    "postman_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a Postman Collection v2.1 of the exact signed request(s), and beside it "
+    "FILE's journal with the keys `flowharness open` needs to read a replayed answer.",
+)
 
 
 @click.command()
@@ -65,6 +72,7 @@ def ping(url: str, as_json: bool, **client_settings: Any) -> None:
 @flow_token_option
 @client_options
 @json_option
+@postman_option
 def send(
     url: str,
     payload: str,
@@ -72,6 +80,7 @@ def send(
     flow_file: Path | None,
     flow_token: str | None,
     as_json: bool,
+    postman_file: Path | None,
     **client_settings: Any,
 ) -> None:
     """Encrypt, sign and send one request, then decrypt and explain the answer.
@@ -93,6 +102,7 @@ def send(
         url,
         lambda client: client.send(body, signature=signature),
         needs_secret=needs_secret,
+        postman_file=postman_file,
         **client_settings,
     )
     _report(result, url, as_json)
@@ -136,15 +146,44 @@ def _run(
     call: Callable[[FlowClient], FlowResult],
     *,
     needs_secret: bool = True,
+    postman_file: Path | None = None,
     **client_settings: Any,
 ) -> FlowResult:
     """``call`` on a client built from the --public-key ... --timeout options."""
     client = open_client(url, needs_secret=needs_secret, **client_settings)
     try:
         with client:
-            return call(client)
+            result = call(client)
     except ClientError as exc:
         raise click.ClickException(str(exc)) from exc
+    if postman_file is not None:
+        write_postman(client, postman_file)
+    return result
+
+
+def journal_path(postman_file: Path) -> Path:
+    """Where the keys for a collection go: ``X.postman.json`` -> ``X.journal.json``."""
+    name = postman_file.name
+    for suffix in (".postman_collection.json", ".postman.json", ".json"):
+        if name.endswith(suffix):
+            return postman_file.with_name(name[: -len(suffix)] + ".journal.json")
+    return postman_file.with_name(name + ".journal.json")
+
+
+def write_postman(client: FlowClient, postman_file: Path) -> None:
+    journal_file = journal_path(postman_file)
+    collection = client.journal.to_postman(name=postman_file.stem, journal_file=journal_file)
+    try:
+        postman_file.parent.mkdir(parents=True, exist_ok=True)
+        postman_file.write_text(json.dumps(collection, indent=2, ensure_ascii=False) + "\n")
+        client.journal.dump(journal_file, keys=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {postman_file}: {exc}") from exc
+    click.echo(
+        f"wrote {postman_file} (Postman Collection v2.1) and {journal_file} "
+        "(the AES keys: keep it private)",
+        err=True,
+    )
 
 
 def _report(result: FlowResult, url: str, as_json: bool) -> None:

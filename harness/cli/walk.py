@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from harness.cli._options import client_options, flow_token_option, open_client
-from harness.flowjson import Finding, FlowJSONError, load_flow
+from harness.flowjson import Finding, Flow, FlowJSONError, load_flow
 from harness.walker import DEFAULT_FLOW_TOKEN, Transcript, WalkerError
 from harness.walker import walk as walk_flow
 
@@ -39,6 +39,19 @@ _STYLES = {"error": "bold red", "warning": "yellow"}
 )
 @click.option("--max-steps", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the transcripts as JSON.")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write an HTML report: each step as the screen the person saw, beside the answer.",
+)
+@click.option(
+    "--webhook",
+    "webhook_url",
+    metavar="URL",
+    help="After each completed journey, send its completion webhook (nfm_reply) to URL, "
+    "signed with the app secret and retried like Meta.",
+)
 def walk(
     flow_file: Path,
     endpoint: str,
@@ -51,6 +64,8 @@ def walk(
     seed: int,
     max_steps: int,
     as_json: bool,
+    html_file: Path | None,
+    webhook_url: str | None,
 ) -> None:
     """Walk JOURNEYS users through FLOW.json against the endpoint at URL.
 
@@ -85,7 +100,45 @@ def walk(
     else:
         _print(transcripts)
     failed = any(not t.completed or t.findings for _, t in transcripts)
+    if html_file is not None:
+        _write_html(flow, transcripts, html_file)
+    if webhook_url is not None:
+        failed = not _send_webhooks(webhook_url, app_secret, transcripts, timeout) or failed
     raise SystemExit(1 if failed else 0)
+
+
+def _write_html(flow: Flow, transcripts: list[tuple[int, Transcript]], path: Path) -> None:
+    from harness.preview import walk_report_html
+
+    journeys = [(f"journey seed={seed}", transcript) for seed, transcript in transcripts]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(walk_report_html(flow, journeys), encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc}") from exc
+    click.echo(f"wrote {path}", err=True)
+
+
+def _send_webhooks(
+    url: str, app_secret: str | None, transcripts: list[tuple[int, Transcript]], timeout: float
+) -> bool:
+    """The completion webhook of every completed journey; True when all were delivered."""
+    from harness.cli.webhook import print_delivery
+    from harness.webhooks import WebhookError, WebhookSender, completion_from_walk
+
+    try:
+        sender = WebhookSender(url, app_secret, timeout=timeout)
+    except WebhookError as exc:
+        raise click.ClickException(str(exc)) from exc
+    delivered = True
+    for seed, transcript in transcripts:
+        if not transcript.completed:
+            continue
+        click.echo(f"completion webhook of journey seed={seed}:", err=True)
+        delivery = sender.deliver(completion_from_walk(transcript))
+        print_delivery(delivery, prefix="  ")
+        delivered = delivered and delivery.delivered
+    return delivered
 
 
 def _print(transcripts: list[tuple[int, Transcript]]) -> None:

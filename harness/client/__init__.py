@@ -25,6 +25,7 @@ from harness.client._exceptions import (
 )
 from harness.client._journal import Exchange, Journal
 from harness.client._outcome import STATUS_MEANINGS, Outcome, status_meaning
+from harness.client._postman import JournalKeysError, OpenedAnswer, open_answer
 from harness.client._result import FlowResult
 from harness.client._sync import FlowClient
 from harness.client._transports import ASGIApp, BlockingASGITransport
@@ -43,12 +44,15 @@ __all__ = [
     "InvalidPublicKeyError",
     "InvalidRequestError",
     "Journal",
+    "JournalKeysError",
     "KeyProvider",
     "KeyProviderError",
     "MissingAppSecretError",
     "MissingPublicKeyError",
+    "OpenedAnswer",
     "Outcome",
     "PublicKeySource",
     "Signature",
+    "open_answer",
     "status_meaning",
 ]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from harness.client._outcome import Outcome
+from harness.client._postman import JOURNAL_FORMAT, KEYS_WARNING, keys_record, postman_collection
 from harness.crypto import ExchangeKeys
 
 # Dropped from the JSON journal: it is a log, and logs never carry credentials.
@@ -125,8 +126,24 @@ class Journal(Sequence[Exchange]):
     def __repr__(self) -> str:
         return f"<Journal of {len(self)} exchanges>"
 
-    def to_json(self, *, indent: int | None = 2) -> str:
-        return json.dumps([e.to_dict() for e in self], indent=indent, ensure_ascii=False)
+    def to_json(self, *, indent: int | None = 2, keys: bool = False) -> str:
+        """The exchanges as JSON; ``keys=True`` adds each request's AES key and IV (and says
+        so at the top): what ``flowharness open`` needs to read a replayed answer."""
+        if not keys:
+            return json.dumps([e.to_dict() for e in self], indent=indent, ensure_ascii=False)
+        exchanges = [{**e.to_dict(), "keys": keys_record(e)} for e in self]
+        document = {"format": JOURNAL_FORMAT, "warning": KEYS_WARNING, "exchanges": exchanges}
+        return json.dumps(document, indent=indent, ensure_ascii=False)
+
+    def to_postman(
+        self, *, name: str = "flowharness exchanges", journal_file: str | Path | None = None
+    ) -> dict[str, Any]:
+        """A Postman Collection v2.1: every request with its exact signed, encrypted body.
+
+        Each item says how to read its answer (``flowharness open --journal FILE``); write
+        that journal with ``dump(FILE, keys=True)``: the collection holds no keys.
+        """
+        return postman_collection(self, name=name, journal_file=journal_file)
 
     def to_curl(self, url: str | None = None) -> str:
         """One curl command per exchange; ``url`` replaces the recorded URL (e.g. for an app)."""
@@ -135,10 +152,20 @@ class Journal(Sequence[Exchange]):
         ]
         return "\n\n".join(commands) + ("\n" if commands else "")
 
-    def dump(self, path: str | Path) -> Path:
-        """Write the journal: a curl script for ``.sh``/``.curl`` files, JSON otherwise."""
+    def dump(self, path: str | Path, *, keys: bool = False, postman: bool | None = None) -> Path:
+        """Write the journal: a curl script for ``.sh``/``.curl`` files, a Postman collection
+        for ``*.postman_collection.json``/``*.postman.json`` (or ``postman=True``), JSON
+        otherwise (``keys=True``: with each request's AES key, for ``flowharness open``)."""
         path = Path(path)
-        text = self.to_curl() if path.suffix in {".sh", ".curl"} else self.to_json() + "\n"
+        if postman is None:
+            postman = path.name.endswith((".postman_collection.json", ".postman.json"))
+        if postman:
+            text = json.dumps(self.to_postman(name=path.stem), indent=2, ensure_ascii=False)
+            text += "\n"
+        elif path.suffix in {".sh", ".curl"}:
+            text = self.to_curl()
+        else:
+            text = self.to_json(keys=keys) + "\n"
         path.write_text(text, encoding="utf-8")
         return path
 

@@ -307,6 +307,9 @@ class EmbeddedEnvironment(Environment):
             response = await http.post("/webhook", content=body, headers=headers)
         return response.status_code, response.text
 
+    def webhook_endpoint(self) -> tuple[str, Any]:
+        return "http://endpoint/webhook", httpx.ASGITransport(app=self.app)
+
     def app_secret(self, name: str = "current") -> str:
         return self.target.keys.secrets[name]
 

@@ -114,6 +114,10 @@ class Environment(ABC):
     @abstractmethod
     async def post_webhook(self, body: bytes, signature: str | None) -> tuple[int, str]: ...
 
+    def webhook_endpoint(self) -> tuple[str, Any]:
+        """The endpoint's webhook URL and an httpx async transport to reach it (None: network)."""
+        raise ScenarioRuntimeError(f"{type(self).__name__} cannot take flows_webhook steps")
+
     async def idle(self) -> None:
         """Let background work go on (embedded: the worker); called while waiting."""
         await asyncio.sleep(0.05)

@@ -18,6 +18,7 @@ STEP_KINDS = (
     "wait_for",
     "check",
     "webhook",
+    "flows_webhook",
     "sleep",
 )
 DEFAULT_TIMEOUT = 60.0
@@ -87,6 +88,13 @@ def _default_name(kind: str, spec: Any) -> str:
         return f"{spec.get('mock')} admin: {verb.upper()} {spec.get(verb)}"
     if kind == "sleep":
         return f"sleep {spec} s"
+    if kind == "flows_webhook" and isinstance(spec, dict):
+        what = next(
+            (k for k in ("completion", "status_change", "alert", "verify") if k in spec), ""
+        )
+        detail = spec.get(what, {}) if isinstance(spec.get(what), dict) else {}
+        name = detail.get("event") or detail.get("new_status") or ""
+        return f"WhatsApp webhook: {what} {name}".strip()
     return kind.replace("_", " ")
 
 

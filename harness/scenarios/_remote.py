@@ -201,6 +201,11 @@ class RemoteEnvironment(Environment):
             raise ScenarioRuntimeError("only the current app secret is known remotely")
         return self.target.app_secret
 
+    def webhook_endpoint(self) -> tuple[str, Any]:
+        if not self.target.webhook_url:
+            raise TargetError("flows_webhook steps need --webhook-url on the remote target")
+        return self.target.webhook_url, None
+
     async def post_webhook(self, body: bytes, signature: str | None) -> tuple[int, str]:
         if not self.target.webhook_url:
             raise TargetError("webhook steps need --webhook-url on the remote target")

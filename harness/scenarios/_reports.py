@@ -7,6 +7,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from harness.preview import STYLES
 from harness.scenarios._results import RunResult, ScenarioResult, StepResult
 
 __all__ = ["html_report", "json_report", "junit_report", "write_reports"]
@@ -68,6 +69,8 @@ td,th{border-bottom:1px solid #eef0f3;padding:.3rem .4rem;text-align:left;vertic
 .bar i.failed,.bar i.error{background:#b42318}
 .fail{color:#b42318;white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:12px}
 code{font-size:12px}
+details.screens{border:0;background:#f0f2f5;margin:.2rem 0}
+details.screens summary{font-weight:500;color:#3b4a54}
 """
 
 
@@ -85,12 +88,18 @@ def _step_row(result: ScenarioResult, step: StepResult) -> str:
         latencies += ", ..."
     failures = "".join(f'<div class="fail">{html.escape(x)}</div>' for x in step.failures)
     status = step.status.replace(" ", "-")
+    screens = ""
+    if step.screens_html:
+        screens = (
+            '<tr class="screens-row"><td></td><td colspan="5"><details class="screens">'
+            f"<summary>the screens, step by step</summary>{step.screens_html}</details></td></tr>"
+        )
     return (
         f"<tr><td>{step.index + 1}</td><td>{html.escape(step.name)}"
         f'<div class="muted">{html.escape(step.detail)}</div>{failures}</td>'
         f'<td><span class="badge {status}">{html.escape(step.status)}</span></td>'
         f"<td>{step.elapsed * 1000:.0f} ms</td><td>{latencies or '-'}</td>"
-        f"<td>{_timeline(result, step)}</td></tr>"
+        f"<td>{_timeline(result, step)}</td></tr>{screens}"
     )
 
 
@@ -121,7 +130,7 @@ def html_report(run: RunResult) -> str:
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         "<title>flowharness scenarios</title>"
-        f"<style>{_CSS}</style></head><body>"
+        f"<style>{STYLES}{_CSS}</style></head><body>"
         "<h1>flowharness scenarios</h1>"
         f'<p class="muted">{html.escape(run.target)}; {len(run.scenarios)} scenarios, '
         f"{run.parallel} at a time, {run.elapsed:.1f} s</p>"

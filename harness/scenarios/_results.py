@@ -38,6 +38,8 @@ class StepResult:
     """What happened, in one line (statuses, counts)."""
     failures: list[str] = field(default_factory=list)
     exchanges: list[Exchange] = field(default_factory=list)
+    screens_html: str = field(default="", repr=False)
+    """A walk step's journey as HTML (each screen the person saw); the HTML report shows it."""
 
     @property
     def latencies_ms(self) -> list[float]:
@@ -82,6 +84,8 @@ class ScenarioResult:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        for step in data["steps"]:
+            step.pop("screens_html", None)  # HTML for the HTML report, not for JSON readers
         data["path"] = str(self.path)
         data["tags"] = list(self.tags)
         return data

@@ -1,4 +1,4 @@
-"""Running one step: send, repeat, walk, fault, wait_for, check, webhook, sleep."""
+"""Running one step: send, repeat, walk, fault, wait_for, check, webhook, flows_webhook, sleep."""
 
 from __future__ import annotations
 
@@ -151,6 +151,13 @@ async def run_step(step: Step, env: Environment, variables: Variables, record: S
         await _webhook(spec, expect, env, record)
     elif kind == "walk":
         await _walk(spec, expect, env, variables, record, step)
+    elif kind == "flows_webhook":
+        from harness.scenarios._flows_webhook import run_flows_webhook
+
+        view = await run_flows_webhook(spec, env, record)
+        record.failures += check_expect(expect or {"delivered": True}, view)
+        if not record.failures:
+            _capture(step, variables, view)
     elif kind == "sleep":
         await asyncio.sleep(float(spec))
         record.detail = f"slept {spec} s"
@@ -328,6 +335,7 @@ async def _walk(
     except WalkerError as exc:
         raise ScenarioRuntimeError(f"the walk could not start: {exc}") from exc
     view = walk_view(transcript)
+    record.screens_html = _journey_html(env.flow_path, transcript)
     for move in transcript.steps:
         if move.status is not None or move.outcome:
             record.exchanges.append(
@@ -349,6 +357,17 @@ async def _walk(
         record.failures.append("the journey:\n" + _indent(transcript.format()))
     else:
         _capture(step, variables, view)
+
+
+def _journey_html(flow_path: Any, transcript: Any) -> str:
+    """The walk's screens for the HTML report; a report never fails the step."""
+    from harness.flowjson import FlowJSONError, load_flow
+    from harness.preview import journey_html
+
+    try:
+        return journey_html(load_flow(flow_path), transcript)
+    except (FlowJSONError, KeyError, ValueError):
+        return ""
 
 
 DEFAULT_WALK_EXPECT: dict[str, Any] = {"completed": True, "errors": {"len": 0}}
