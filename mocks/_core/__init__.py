@@ -39,9 +39,18 @@ from mocks._core._middleware import (
 )
 from mocks._core._multipart import FileUpload, parse_multipart
 from mocks._core._server import ThreadedServer
-from mocks._core._service import BackendT, MockService, RouterFactory, UnmatchedResponder
+from mocks._core._loopback import AsyncLoopbackTransport, LoopbackTransport
+from mocks._core._service import (
+    BackendT,
+    MockService,
+    RouterFactory,
+    UnmatchedResponder,
+    own_url,
+)
 from mocks._core._service_admin import ServiceAdmin
+from mocks._core._tls import LOOPBACK_NAMES, LoopbackTLS
 from mocks._core._transport import (
+    AsyncASGITransport,
     SyncASGITransport,
     asgi_side_effect,
     async_http_client,
@@ -58,7 +67,9 @@ __all__ = [
     "ADMIN_PREFIX",
     "AdminClient",
     "AdminError",
+    "AsyncASGITransport",
     "AsyncAdminClient",
+    "AsyncLoopbackTransport",
     "BackendT",
     "Closing",
     "ConnectionResetFault",
@@ -72,7 +83,10 @@ __all__ = [
     "InjectedConnectionReset",
     "Journal",
     "JournalEntry",
+    "LOOPBACK_NAMES",
     "LatencyFault",
+    "LoopbackTLS",
+    "LoopbackTransport",
     "MalformedBodyFault",
     "MockBackend",
     "MockError",
@@ -100,6 +114,7 @@ __all__ = [
     "http_client",
     "is_admin_path",
     "json_contains",
+    "own_url",
     "parse_multipart",
     "render_body",
     "salesforce_checksum",
