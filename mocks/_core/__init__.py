@@ -28,6 +28,7 @@ from mocks._core._handle import MockHandle, MockMode
 from mocks._core._ids import IdGenerator, salesforce_checksum
 from mocks._core._journal import Journal, JournalEntry, RequestFilter, json_contains
 from mocks._core._lifecycle import Closing, Running
+from mocks._core._loopback import AsyncLoopbackTransport, LoopbackTransport
 from mocks._core._middleware import (
     ADMIN_PREFIX,
     RateLimitAnswer,
@@ -39,7 +40,6 @@ from mocks._core._middleware import (
 )
 from mocks._core._multipart import FileUpload, parse_multipart
 from mocks._core._server import ThreadedServer
-from mocks._core._loopback import AsyncLoopbackTransport, LoopbackTransport
 from mocks._core._service import (
     BackendT,
     MockService,
@@ -65,6 +65,7 @@ from mocks._core.exceptions import (
 
 __all__ = [
     "ADMIN_PREFIX",
+    "LOOPBACK_NAMES",
     "AdminClient",
     "AdminError",
     "AsyncASGITransport",
@@ -83,7 +84,6 @@ __all__ = [
     "InjectedConnectionReset",
     "Journal",
     "JournalEntry",
-    "LOOPBACK_NAMES",
     "LatencyFault",
     "LoopbackTLS",
     "LoopbackTransport",

@@ -14,12 +14,11 @@ send, how to read the answer); the two clients only differ in how they send it.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
-
-import ssl
 
 import httpx
 from starlette.types import ASGIApp

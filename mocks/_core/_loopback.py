@@ -11,7 +11,6 @@ per request: these are test and admin calls on loopback.
 from __future__ import annotations
 
 import http.client
-import socket
 import ssl
 
 import anyio.to_thread
@@ -67,7 +66,7 @@ class LoopbackTransport(httpx.BaseTransport):
                 connection.endheaders(body or None)
                 answer = connection.getresponse()
                 content = answer.read()
-            except (TimeoutError, socket.timeout) as exc:
+            except TimeoutError as exc:
                 raise httpx.ReadTimeout(str(exc), request=request) from exc
             except http.client.RemoteDisconnected as exc:
                 raise httpx.RemoteProtocolError(str(exc), request=request) from exc

@@ -74,9 +74,7 @@ class LoopbackTLS:
     keyfile: str
 
     @classmethod
-    def create(
-        cls, names: tuple[str, ...] = LOOPBACK_NAMES, directory: Path | None = None
-    ) -> Self:
+    def create(cls, names: tuple[str, ...] = LOOPBACK_NAMES, directory: Path | None = None) -> Self:
         """A new CA and a certificate for ``names``, written under ``directory`` (default:
         a new private temporary directory, removed by :meth:`cleanup`)."""
         now = datetime.datetime.now(datetime.UTC)
@@ -121,9 +119,7 @@ class LoopbackTLS:
             .not_valid_after(now + _VALID)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(_alt_names(names), critical=False)
-            .add_extension(
-                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-            )
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
                 critical=False,

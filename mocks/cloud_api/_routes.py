@@ -138,7 +138,8 @@ def cloud_api_routes(backend: CloudApiBackend) -> APIRouter:
             return refuse(error)
         # Real media URLs are on Meta's CDN host; the mock's are on its own host and port,
         # so a client downloads them with the session (and base URL) it already has.
-        url = f"{own_url(request)}{_DOWNLOAD_PATH}?mid={media.id}&ext={media.file_size}&hash={media.token}"
+        query = f"?mid={media.id}&ext={media.file_size}&hash={media.token}"
+        url = f"{own_url(request)}{_DOWNLOAD_PATH}{query}"
         return JSONResponse(
             {
                 "messaging_product": "whatsapp",
