@@ -119,6 +119,7 @@ MOCKS: Mapping[str, MockSpec] = MappingProxyType(
                 "mocks.slack:create_service",
                 8101,
                 routes="POST /services/{team}/{bot}/{secret} (any URL until webhooks are added)",
+                credentials={"webhook_path": "mocks.slack:WEBHOOK_PATH"},
             ),
             MockSpec(
                 "teams",
@@ -126,6 +127,7 @@ MOCKS: Mapping[str, MockSpec] = MappingProxyType(
                 8102,
                 routes="POST /webhookb2/{group}@{tenant}/IncomingWebhook/{id}/{owner}; "
                 "POST /workflows/{id}/triggers/manual/paths/invoke?sig=...",
+                credentials={"webhook_path": "mocks.teams:WEBHOOK_PATH"},
             ),
             MockSpec(
                 "cloud_api",
@@ -153,6 +155,9 @@ MOCKS: Mapping[str, MockSpec] = MappingProxyType(
                 credentials={
                     "access_token": "mocks.crm.hubspot:HUBSPOT_TOKEN",
                     "oauth_access_token": "mocks.crm.hubspot:HUBSPOT_OAUTH_TOKEN",
+                    "client_id": "mocks.crm.hubspot:HUBSPOT_CLIENT_ID",
+                    "client_secret": "mocks.crm.hubspot:HUBSPOT_CLIENT_SECRET",
+                    "refresh_token": "mocks.crm.hubspot:HUBSPOT_REFRESH_TOKEN",
                     # record links name the portal: point the app's portal id setting here
                     "portal_id": "mocks.crm.hubspot:DEFAULT_PORTAL_ID",
                 },

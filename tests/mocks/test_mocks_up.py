@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
+from mocks import AdminClient
 from mocks.registry import MOCKS, UnknownMockError, available_mocks, get_spec
 
 FLOWHARNESS = Path(sys.executable).with_name("flowharness")
@@ -24,7 +25,10 @@ def test_registry_names_every_mock() -> None:
     assert {"slack", "teams", "cloud_api", "email", "hubspot", "salesforce"} <= set(MOCKS)
     ports = [spec.default_port for spec in MOCKS.values()]
     assert len(set(ports)) == len(ports)
-    assert get_spec("cloud_api").credentials_values() == {"access_token": "mock-cloud-api-token"}
+    assert get_spec("cloud_api").credentials_values() == {
+        "access_token": "mock-cloud-api-token",
+        "phone_number_id": "106540352242922",
+    }
     with pytest.raises(UnknownMockError, match="known mocks"):
         get_spec("fax")
     available = [spec.name for spec in available_mocks()]
@@ -95,11 +99,12 @@ def test_mocks_up_serves_until_sigint() -> None:
             mocks["teams"]["url"] + "/webhookb2/g@t/IncomingWebhook/c/o", json={"text": "hi"}
         )
         assert hook.text == "1"
-        assert httpx.get(mocks["teams"]["admin_url"] + "/requests/count").json() == {"count": 1}
+        teams_admin = AdminClient(mocks["teams"]["admin_url"])
+        assert teams_admin.count() == 1
         email = mocks["email"]
         with smtplib.SMTP(email["smtp_host"], email["smtp_port"], timeout=5) as smtp:
             smtp.sendmail("a@x.com", ["b@x.com"], "Subject: up\r\n\r\nbody")
-        assert httpx.get(email["admin_url"] + "/messages").json()["count"] == 1
+        assert httpx.get(email["admin_url"] + "/__admin/messages").json()["count"] == 1
     finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=15)
