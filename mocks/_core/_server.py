@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from typing import Self
@@ -14,6 +15,23 @@ from mocks._core._tls import LoopbackTLS
 from mocks._core.exceptions import ServerStartError
 
 __all__ = ["ThreadedServer"]
+
+
+class _DroppingServer(uvicorn.Server):
+    """A uvicorn server that drops its open connections when it stops.
+
+    Clients keep idle keep-alive connections in their pools (SDK sessions never
+    closed in tests), and a TLS close waits for the peer's answer: uvicorn's
+    graceful shutdown would wait them out, then leave their sockets unclosed. A
+    mock that stops has nothing left to finish.
+    """
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for connection in list(self.server_state.connections):
+            transport = getattr(connection, "transport", None)
+            if transport is not None:
+                transport.abort()
+        await super().shutdown(sockets)
 
 
 class ThreadedServer(Running):
@@ -77,7 +95,7 @@ class ThreadedServer(Running):
             ssl_certfile=self.tls.certfile if self.tls else None,
             ssl_keyfile=self.tls.keyfile if self.tls else None,
         )
-        server = uvicorn.Server(config)
+        server = _DroppingServer(config)
         thread = threading.Thread(target=server.run, name="mock-http-server", daemon=True)
         thread.start()
         deadline = time.monotonic() + self.startup_timeout
