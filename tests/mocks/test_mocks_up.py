@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
-import signal
 import smtplib
-import subprocess
-import sys
-from pathlib import Path
 
 import httpx
 import pytest
@@ -18,7 +12,7 @@ from harness.cli import main
 from mocks import AdminClient
 from mocks.registry import MOCKS, UnknownMockError, available_mocks, get_spec
 
-FLOWHARNESS = Path(sys.executable).with_name("flowharness")
+from ._mocks_up import mocks_up
 
 
 def test_registry_names_every_mock() -> None:
@@ -60,27 +54,8 @@ def test_list_and_bad_arguments() -> None:
 
 @pytest.mark.slow
 def test_mocks_up_serves_until_sigint() -> None:
-    command = [
-        str(FLOWHARNESS),
-        "mocks",
-        "up",
-        "teams",
-        "cloud_api",
-        "email",
-        "--base-port",
-        "0",
-        "--seed",
-        "3",
-        "--json",
-    ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        mocks = json.loads(line)["mocks"]
+    with mocks_up("teams", "cloud_api", "email", "--base-port", "0", "--seed", "3") as run:
+        mocks = run.line["mocks"]
         assert set(mocks) == {"teams", "cloud_api", "email"}
         cloud = mocks["cloud_api"]
         token = cloud["credentials"]["access_token"]
@@ -105,9 +80,6 @@ def test_mocks_up_serves_until_sigint() -> None:
         with smtplib.SMTP(email["smtp_host"], email["smtp_port"], timeout=5) as smtp:
             smtp.sendmail("a@x.com", ["b@x.com"], "Subject: up\r\n\r\nbody")
         assert httpx.get(email["admin_url"] + "/__admin/messages").json()["count"] == 1
-    finally:
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=15)
-    assert process.returncode == 0, err
-    assert "Traceback" not in out + err
-    assert "mocks stopped" in err
+    assert run.process.returncode == 0, run.output
+    assert "Traceback" not in run.output
+    assert "mocks stopped" in run.output

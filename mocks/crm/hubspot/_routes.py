@@ -116,26 +116,23 @@ def hubspot_routes(backend: HubSpotBackend) -> APIRouter:
             return answer(refusal.status, refusal.body(correlation), correlation)
         return answer(status, content)
 
-    @router.post(OAUTH_TOKEN)
-    async def oauth_token(request: Request) -> JSONResponse:
-        form = dict(parse_qsl((await request.body()).decode("utf-8", errors="replace")))
+    def oauth(work: Callable[[], dict[str, Any]]) -> JSONResponse:
         try:
             with backend.lock:
-                return JSONResponse(backend.auth.grant(form, backend.ids))
+                return JSONResponse(work())
         except HubSpotOAuthError as refusal:
             with backend.lock:
                 correlation = backend.ids.uuid()
             return JSONResponse(refusal.body(correlation), status_code=refusal.status)
 
+    @router.post(OAUTH_TOKEN)
+    async def oauth_token(request: Request) -> JSONResponse:
+        form = dict(parse_qsl((await request.body()).decode("utf-8", errors="replace")))
+        return oauth(lambda: backend.auth.grant(form, backend.ids))
+
     @router.get("/oauth/v1/access-tokens/{token}")
     async def oauth_token_info(token: str) -> JSONResponse:
-        try:
-            with backend.lock:
-                return JSONResponse(backend.auth.info(token, backend.portal_id))
-        except HubSpotOAuthError as refusal:
-            with backend.lock:
-                correlation = backend.ids.uuid()
-            return JSONResponse(refusal.body(correlation), status_code=refusal.status)
+        return oauth(lambda: backend.auth.info(token, backend.portal_id))
 
     def route(
         method: str, path: str, *, with_body: BodyKind = True

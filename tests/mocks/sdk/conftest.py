@@ -12,23 +12,18 @@ At the end of the run a table shows, per SDK and way, the tests that passed.
 from __future__ import annotations
 
 import gc
-import json
-import os
-import signal
 import ssl
-import subprocess
-import sys
 import warnings
 from collections import defaultdict
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mocks import AdminClient
 
-FLOWHARNESS = Path(sys.executable).with_name("flowharness")
+from .._mocks_up import mocks_up
+
 WAYS = ["fixtures", "fixtures-tls", "mocks-up"]
 _RESULTS: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
 
@@ -93,27 +88,12 @@ def _sdk_pools_collected() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def mocks_up_process() -> Iterator[MocksUp]:
-    """``flowharness mocks up`` in its own process, as a user starts it; stopped by PID."""
-    command = [str(FLOWHARNESS), "mocks", "up", "--tls", "--base-port", "0", "--json"]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"mocks up did not start: {process.stderr.read()}")  # type: ignore[union-attr]
-        mocks = MocksUp(json.loads(line))
+    """``flowharness mocks up --tls`` in its own process, as a user starts it."""
+    with mocks_up("--tls", "--base-port", "0") as run:
+        mocks = MocksUp(run.line)
         yield mocks
         mocks.close()
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
+    assert run.process.returncode == 0, run.output
 
 
 @pytest.fixture(
