@@ -48,7 +48,7 @@ from mocks._core._service import (
     own_url,
 )
 from mocks._core._service_admin import ServiceAdmin
-from mocks._core._tls import LOOPBACK_NAMES, LoopbackTLS
+from mocks._core._tls import LoopbackTLS
 from mocks._core._transport import (
     AsyncASGITransport,
     SyncASGITransport,
@@ -65,7 +65,6 @@ from mocks._core.exceptions import (
 
 __all__ = [
     "ADMIN_PREFIX",
-    "LOOPBACK_NAMES",
     "AdminClient",
     "AdminError",
     "AsyncASGITransport",

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-__all__ = ["LOOPBACK_NAMES", "LoopbackTLS"]
+__all__ = ["LoopbackTLS"]
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 """What the server certificate is valid for: a mock with TLS is reached on loopback."""
