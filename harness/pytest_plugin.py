@@ -7,7 +7,6 @@ scenario file is collected.
 from __future__ import annotations
 
 import os
-import pkgutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,81 +14,98 @@ from typing import Any
 import pytest
 
 # --- mock services ------------------------------------------------------------------
-# Each mock is built once per session and reset around every test. The handle
-# (mocks._core.MockHandle) has .app, .url, .client (httpx, bound to .url),
-# .admin (AdminClient), .backend and .reset(). To add a mock: one _mock_fixtures line.
+# Each mock is served on a loopback port once per session (mocks.pool.MockPool) and
+# reset for every test, so any client (requests, urllib3, official SDKs, other
+# languages) reaches its ``url``. ``@pytest.mark.flowharness_mocks(in_process=True)``
+# runs them in-process instead (httpx clients with the handle's transport only);
+# ``tls=True`` serves HTTPS (``ca_bundle`` on the handle). A mock is a
+# mocks._core.MockHandle (email: mocks.email.MailServer): .url, .admin, .credentials,
+# .ca_bundle, .client, .reset(), and .host/.port of a server.
 
-IN_PROCESS = "mocks._core:MockHandle.in_process"
-
-
-def _mock_fixtures(name: str, factory: str, doc: str, *, serve: str = IN_PROCESS) -> Any:
-    """The fixture pair of one mock: ``_flowharness_mock_<name>`` (session) serves the
-    service ``factory`` ("module:create_service") builds with ``serve`` (a context
-    manager); ``mock_<name>`` hands it out, reset before and after every test."""
-    session_name = f"_flowharness_mock_{name}"
-
-    def served() -> Iterator[Any]:
-        # Resolved here, not at import: keeps fastapi and the mocks out of plugin import.
-        service = pkgutil.resolve_name(factory)()
-        with pkgutil.resolve_name(serve)(service) as handle:
-            yield handle
-
-    def fresh(request: pytest.FixtureRequest) -> Iterator[Any]:
-        handle = request.getfixturevalue(session_name)
-        handle.reset()
-        yield handle
-        handle.reset()
-
-    fresh.__doc__ = doc
-    session = pytest.fixture(scope="session", name=session_name)(served)
-    return session, pytest.fixture(name=f"mock_{name}")(fresh)
+MARKER = "flowharness_mocks"
+MODE_INI = "flowharness_mock_mode"
+TLS_INI = "flowharness_mock_tls"
 
 
-_flowharness_mock_slack, mock_slack = _mock_fixtures(
-    "slack",
-    "mocks.slack:create_service",
-    "The Slack incoming-webhook mock, in-process; fresh (reset) for every test.",
-)
-_flowharness_mock_teams, mock_teams = _mock_fixtures(
-    "teams",
-    "mocks.teams:create_service",
-    "The Microsoft Teams webhook mock, in-process; fresh (reset) for every test.",
-)
-_flowharness_mock_cloud_api, mock_cloud_api = _mock_fixtures(
+def _mock_options(request: pytest.FixtureRequest) -> Any:
+    from mocks.pool import MockOptions
+
+    config = request.config
+    in_process = config.getini(MODE_INI) == "in_process"
+    tls = {"on": True, "off": False}.get(config.getini(TLS_INI))
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is not None:
+        if marker.args or set(marker.kwargs) - {"in_process", "tls"}:
+            raise pytest.UsageError(
+                f"@pytest.mark.{MARKER} takes in_process= and tls= only, got "
+                f"{marker.args!r} {marker.kwargs!r}"
+            )
+        in_process = bool(marker.kwargs.get("in_process", in_process))
+        tls = marker.kwargs.get("tls", tls)
+    return MockOptions(in_process=in_process, tls=tls)
+
+
+@pytest.fixture(scope="session")
+def _flowharness_mock_pool() -> Iterator[Any]:
+    from mocks.pool import MockPool  # lazy: keeps fastapi and the mocks out of plugin import
+
+    with MockPool() as pool:
+        yield pool
+
+
+@pytest.fixture
+def mock_services(request: pytest.FixtureRequest, _flowharness_mock_pool: Any) -> Iterator[Any]:
+    """Several mocks at once (a :class:`mocks.pool.MockSet`): ``mock_services.hubspot``,
+    ``mock_services["smtp"]``...; each served once per session, fresh in every test.
+    ``mock_services.config()`` is their ``flowharness mocks up --json`` description."""
+    from mocks.pool import MockSet
+
+    with MockSet(_flowharness_mock_pool, _mock_options(request)) as mocks:
+        yield mocks
+
+
+def _mock_fixture(name: str, doc: str) -> Any:
+    def fixture(mock_services: Any) -> Any:
+        return mock_services.get(name)
+
+    fixture.__doc__ = doc
+    return pytest.fixture(name=f"mock_{name}")(fixture)
+
+
+mock_slack = _mock_fixture("slack", "The Slack incoming-webhook mock, served; fresh per test.")
+mock_teams = _mock_fixture("teams", "The Microsoft Teams webhook mock, served; fresh per test.")
+mock_cloud_api = _mock_fixture(
     "cloud_api",
-    "mocks.cloud_api:create_service",
-    """The WhatsApp Cloud API mock, in-process; fresh (reset) for every test.
+    """The WhatsApp Cloud API mock, served; fresh per test.
 
-    Its access token is ``mocks.cloud_api.DEFAULT_TOKEN``.
+    ``credentials["access_token"]`` is its token; its ``url`` replaces
+    ``https://graph.facebook.com`` (pywa: see the mocks README).
     """,
 )
-_flowharness_mock_smtp, mock_smtp = _mock_fixtures(
+mock_smtp = _mock_fixture(
     "smtp",
-    "mocks.email:create_service",
     """A real SMTP server on a loopback port (one per session), fresh for every test.
 
-    The handle (``mocks.email.MailServer``) has ``.host``, ``.port``,
-    ``.admin`` (``AdminClient``), ``.admin_url`` and ``.messages(to=, subject=)``.
+    The handle (``mocks.email.MailServer``) has ``.host``, ``.port`` (SMTP),
+    ``.admin`` (``AdminClient``), ``.url`` (the admin API) and ``.messages(to=, subject=)``.
     """,
-    serve="mocks.email:MailServer",
 )
-_flowharness_mock_hubspot, mock_hubspot = _mock_fixtures(
+mock_hubspot = _mock_fixture(
     "hubspot",
-    "mocks.crm.hubspot:create_service",
-    """The HubSpot CRM v3 contacts mock, in-process; fresh (reset) for every test.
+    """The HubSpot CRM mock, served; fresh per test.
 
-    It accepts any ``Authorization: Bearer pat-...`` token
-    (``mocks.crm.hubspot.HUBSPOT_TOKEN`` is one); read it with
-    ``mocks.crm.HubSpotAdmin(mock_hubspot.admin)``.
+    It takes private-app (``pat-...``) and OAuth access tokens
+    (``credentials["access_token"]``, ``credentials["oauth_access_token"]``); read
+    it with ``mocks.crm.HubSpotAdmin(mock_hubspot.admin)``.
     """,
 )
-_flowharness_mock_salesforce, mock_salesforce = _mock_fixtures(
+mock_salesforce = _mock_fixture(
     "salesforce",
-    "mocks.crm.salesforce:create_service",
-    """The Salesforce OAuth + Lead REST mock, in-process; fresh (reset) for every test.
+    """The Salesforce OAuth + REST mock, served over HTTPS (``ca_bundle``); fresh per test.
 
-    Log in with ``mocks.crm.salesforce.SF_CLIENT_ID``/``SF_CLIENT_SECRET``; read
-    it with ``mocks.crm.SalesforceAdmin(mock_salesforce.admin)``.
+    ``credentials["access_token"]`` is a live session (simple-salesforce's
+    ``session_id``), or log in with ``client_id``/``client_secret``; read it with
+    ``mocks.crm.SalesforceAdmin(mock_salesforce.admin)``.
     """,
 )
 
@@ -112,6 +128,18 @@ SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        MODE_INI,
+        default="server",
+        help="How the mock fixtures run: server (default: real loopback sockets) or "
+        "in_process (httpx clients only; faster).",
+    )
+    parser.addini(
+        TLS_INI,
+        default="auto",
+        help="HTTPS for the mock fixtures: auto (default: only where the SDK insists, "
+        "Salesforce), on, or off.",
+    )
     group = parser.getgroup("flowharness", "flowharness scenarios")
     group.addoption(
         "--scenarios",
@@ -173,6 +201,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(in_process=False, tls=None): how this test's mock fixtures run: "
+        "in-process instead of on loopback sockets, HTTPS or not (None: per mock).",
+    )
+    for name, allowed in ((MODE_INI, ("server", "in_process")), (TLS_INI, ("auto", "on", "off"))):
+        if config.getini(name) not in allowed:
+            raise pytest.UsageError(f"{name} must be one of {', '.join(allowed)}")
     if config.getoption("scenario_target") == "remote":
         missing = [
             "--" + name.replace("_", "-")

@@ -6,7 +6,13 @@ and importing this module loads none of them::
 
     spec = get_spec("cloud_api")
     service = spec.create_service(seed=7)
-    spec.credentials()  # {"access_token": "mock-cloud-api-token"}
+    spec.credentials_values()  # {"access_token": "mock-cloud-api-token", ...}
+    with spec.start(tls=LoopbackTLS.create()) as handle:  # served on a free loopback port
+        ...
+
+To add a mock: one ``MockSpec`` line in ``MOCKS``; ``flowharness mocks up``, the
+pytest fixture ``mock_services`` (and ``mock_<name>`` if the plugin declares it)
+pick it up.
 """
 
 from __future__ import annotations
@@ -16,9 +22,12 @@ import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mocks._core.exceptions import MockError
+
+if TYPE_CHECKING:
+    from mocks._core import LoopbackTLS, MockMode
 
 __all__ = ["MOCKS", "MockSpec", "UnknownMockError", "available_mocks", "get_spec"]
 
@@ -33,7 +42,9 @@ class MockSpec:
 
     ``credentials`` maps a label to the ``"module:ATTRIBUTE"`` holding the
     value a user needs (a token, a client id); ``smtp_port`` is set for mocks
-    that also serve SMTP; ``routes`` says where to point an app.
+    that also serve SMTP; ``routes`` says where to point an app; ``default_tls``
+    marks services whose clients insist on HTTPS (simple-salesforce): the
+    fixtures serve them with TLS unless told otherwise.
     """
 
     name: str
@@ -42,6 +53,7 @@ class MockSpec:
     routes: str
     credentials: Mapping[str, str] = field(default_factory=dict)
     smtp_port: int | None = None
+    default_tls: bool = False
 
     @property
     def module(self) -> str:
@@ -59,6 +71,31 @@ class MockSpec:
             raise UnknownMockError(f"the {self.name} mock is not installed ({self.module})")
         module_name, _, attribute = self.factory.partition(":")
         return getattr(importlib.import_module(module_name), attribute)(**options)
+
+    def start(
+        self,
+        *,
+        mode: MockMode = "server",
+        tls: LoopbackTLS | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        smtp_port: int = 0,
+        **options: Any,
+    ) -> Any:
+        """Build the mock and start it: a :class:`~mocks._core.MockHandle` (``mode``
+        ``"server"`` on ``host:port``, HTTPS with ``tls``; or ``"asgi"``), or for the
+        email mock a started :class:`~mocks.email.MailServer` (SMTP on ``smtp_port``).
+        Close it (or use ``with``) to stop it."""
+        service = self.create_service(**options)
+        if self.smtp_port is not None:
+            from mocks.email import MailServer
+
+            return MailServer(service, host=host, smtp_port=smtp_port, admin_port=port).start()
+        from mocks._core import MockHandle
+
+        if mode == "asgi":
+            return MockHandle(service, mode="asgi")
+        return MockHandle(service, mode="server", tls=tls, host=host, port=port)
 
     def credentials_values(self) -> dict[str, str]:
         """The credentials that resolve; a missing attribute is left out."""
@@ -82,6 +119,7 @@ MOCKS: Mapping[str, MockSpec] = MappingProxyType(
                 "mocks.slack:create_service",
                 8101,
                 routes="POST /services/{team}/{bot}/{secret} (any URL until webhooks are added)",
+                credentials={"webhook_path": "mocks.slack:WEBHOOK_PATH"},
             ),
             MockSpec(
                 "teams",
@@ -89,13 +127,17 @@ MOCKS: Mapping[str, MockSpec] = MappingProxyType(
                 8102,
                 routes="POST /webhookb2/{group}@{tenant}/IncomingWebhook/{id}/{owner}; "
                 "POST /workflows/{id}/triggers/manual/paths/invoke?sig=...",
+                credentials={"webhook_path": "mocks.teams:WEBHOOK_PATH"},
             ),
             MockSpec(
                 "cloud_api",
                 "mocks.cloud_api:create_service",
                 8103,
                 routes="POST /{version}/{phone_number_id}/messages (any phone number id)",
-                credentials={"access_token": "mocks.cloud_api:DEFAULT_TOKEN"},
+                credentials={
+                    "access_token": "mocks.cloud_api:DEFAULT_TOKEN",
+                    "phone_number_id": "mocks.cloud_api:DEFAULT_PHONE_NUMBER_ID",
+                },
             ),
             MockSpec(
                 "email",
@@ -112,6 +154,10 @@ MOCKS: Mapping[str, MockSpec] = MappingProxyType(
                 "(Bearer token)",
                 credentials={
                     "access_token": "mocks.crm.hubspot:HUBSPOT_TOKEN",
+                    "oauth_access_token": "mocks.crm.hubspot:HUBSPOT_OAUTH_TOKEN",
+                    "client_id": "mocks.crm.hubspot:HUBSPOT_CLIENT_ID",
+                    "client_secret": "mocks.crm.hubspot:HUBSPOT_CLIENT_SECRET",
+                    "refresh_token": "mocks.crm.hubspot:HUBSPOT_REFRESH_TOKEN",
                     # record links name the portal: point the app's portal id setting here
                     "portal_id": "mocks.crm.hubspot:DEFAULT_PORTAL_ID",
                 },
@@ -123,11 +169,15 @@ MOCKS: Mapping[str, MockSpec] = MappingProxyType(
                 routes="POST /services/oauth2/token, then /services/data/{version}/sobjects/Lead "
                 "and .../sobjects/ContentVersion",
                 credentials={
+                    # a session the mock always accepts (until expired): simple-salesforce's
+                    # session_id, with instance_url the mock's URL
+                    "access_token": "mocks.crm.salesforce:SF_ACCESS_TOKEN",
                     "client_id": "mocks.crm.salesforce:SF_CLIENT_ID",
                     "client_secret": "mocks.crm.salesforce:SF_CLIENT_SECRET",
                     "username": "mocks.crm.salesforce:SF_USERNAME",
                     "password": "mocks.crm.salesforce:SF_PASSWORD",
                 },
+                default_tls=True,
             ),
         )
     }

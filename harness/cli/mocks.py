@@ -3,6 +3,7 @@
 ``flowharness mocks up`` starts any set of mocks (default: every installed
 one), prints where they listen and the credentials to use (``--json``: one
 JSON line for scripts), then waits; Ctrl-C or SIGTERM stops them cleanly.
+``--tls`` serves HTTPS with a throwaway CA whose certificate file it prints.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
+    from mocks._core import LoopbackTLS
     from mocks.registry import MockSpec
 
 SMTP_NAME = "smtp"
@@ -58,6 +59,12 @@ def list_mocks() -> None:
     help="Number the mocks' ports from N in order (0: free ports for all).",
 )
 @click.option("--seed", type=int, default=None, help="Seed every mock's RNG (replayable ids).")
+@click.option(
+    "--tls",
+    is_flag=True,
+    help="Serve HTTPS with a throwaway CA made for this run (the email mock's SMTP stays "
+    "plain); clients trust the printed ca_bundle file.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON line instead of a table.")
 def up(
     names: tuple[str, ...],
@@ -65,37 +72,37 @@ def up(
     ports: tuple[str, ...],
     base_port: int | None,
     seed: int | None,
+    tls: bool,
     as_json: bool,
 ) -> None:
-    """Start NAMES (default: all installed mocks) and serve until interrupted."""
+    """Start NAMES (default: all installed mocks) and serve until interrupted.
+
+    Each mock's admin_url is what mocks.AdminClient takes; its admin API lives
+    under /__admin (interactive docs at /__admin/docs).
+    """
     specs = _select(names)
     plan = _port_plan(specs, _parse_ports(ports, specs), base_port)
     stop = threading.Event()
     with _signals_set(stop), ExitStack() as stack:
         try:
-            running = [_start(stack, spec, host, plan, seed) for spec in specs]
+            certificate = _certificate(stack) if tls else None
+            running = {
+                spec.name: _start(stack, spec, host, plan, seed, certificate) for spec in specs
+            }
         except Exception as exc:
             raise click.ClickException(f"could not start the mocks: {exc}") from exc
-        _announce(running, as_json)
+        _announce(running, certificate, as_json)
         while not stop.wait(0.2):
             pass
     click.echo("mocks stopped", err=True)
 
 
-@dataclass
-class _Running:
-    spec: MockSpec
-    url: str
-    extra: dict[str, Any] = field(default_factory=dict)
+def _certificate(stack: ExitStack) -> LoopbackTLS:
+    from mocks._core import LoopbackTLS
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "url": self.url,
-            "admin_url": self.url + "/__admin",
-            "credentials": self.spec.credentials_values(),
-            "routes": self.spec.routes,
-            **self.extra,
-        }
+    certificate = LoopbackTLS.create()
+    stack.callback(certificate.cleanup)
+    return certificate
 
 
 def _select(names: Sequence[str]) -> list[MockSpec]:
@@ -160,26 +167,37 @@ def _offset(base: int, index: int) -> int:
 
 
 def _start(
-    stack: ExitStack, spec: MockSpec, host: str, plan: dict[str, int], seed: int | None
-) -> _Running:
-    options = {} if seed is None else {"seed": seed}
-    service = stack.enter_context(spec.create_service(**options))
-    if spec.smtp_port is None:
-        server = service.serve(host=host, port=plan[spec.name])
-        return _Running(spec, server.url)
-    from mocks.email import MailServer
-
-    mail = stack.enter_context(
-        MailServer(service, host=host, smtp_port=plan[SMTP_NAME], admin_port=plan[spec.name])
+    stack: ExitStack,
+    spec: MockSpec,
+    host: str,
+    plan: dict[str, int],
+    seed: int | None,
+    certificate: LoopbackTLS | None,
+) -> Any:
+    options: dict[str, Any] = {} if seed is None else {"seed": seed}
+    handle = spec.start(
+        host=host,
+        port=plan[spec.name],
+        smtp_port=plan.get(SMTP_NAME, 0),
+        tls=certificate,
+        **options,
     )
-    return _Running(
-        spec, mail.admin_url, {"smtp_host": mail.smtp_host, "smtp_port": mail.smtp_port}
-    )
+    stack.callback(handle.close)
+    return handle
 
 
-def _announce(running: Sequence[_Running], as_json: bool) -> None:
+def _announce(running: dict[str, Any], certificate: LoopbackTLS | None, as_json: bool) -> None:
+    from mocks.pool import describe
+    from mocks.registry import get_spec
+
+    described = {
+        name: {**describe(handle), "routes": get_spec(name).routes}
+        for name, handle in running.items()
+    }
     if as_json:
-        line = {"mocks": {item.spec.name: item.as_json() for item in running}}
+        line: dict[str, Any] = {"mocks": described}
+        if certificate is not None:
+            line["ca_bundle"] = certificate.ca_bundle
         click.echo(json.dumps(line, separators=(",", ":")))
         sys.stdout.flush()
         return
@@ -187,16 +205,18 @@ def _announce(running: Sequence[_Running], as_json: bool) -> None:
     from rich.table import Table
 
     table = Table(title="flowharness mocks (Ctrl-C to stop)")
-    for column in ("mock", "url", "admin", "credentials"):
+    for column in ("mock", "url", "admin API", "credentials"):
         table.add_column(column, overflow="fold")
-    for item in running:
-        data = item.as_json()
+    for name, data in described.items():
         url = data["url"]
         if "smtp_port" in data:
             url = f"smtp://{data['smtp_host']}:{data['smtp_port']}\n{url}"
         creds = "\n".join(f"{k}: {v}" for k, v in data["credentials"].items()) or "-"
-        table.add_row(item.spec.name, url, data["admin_url"], creds)
-    Console().print(table)
+        table.add_row(name, url, data["admin_url"] + "/__admin/docs", creds)
+    console = Console()
+    console.print(table)
+    if certificate is not None:
+        console.print(f"CA bundle (trust it in clients): {certificate.ca_bundle}")
     sys.stdout.flush()
 
 

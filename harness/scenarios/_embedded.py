@@ -71,10 +71,13 @@ class MockNetwork(httpx.AsyncBaseTransport):
     """Sends each request to the ASGI app registered for its host; unknown hosts fail loudly."""
 
     def __init__(self) -> None:
-        self._apps: dict[str, httpx.ASGITransport] = {}
+        self._apps: dict[str, httpx.AsyncBaseTransport] = {}
 
     def add(self, host: str, app: Any) -> str:
-        self._apps[host] = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        # the mocks' transport applies the caller's timeout, as a socket would
+        from mocks._core import AsyncASGITransport
+
+        self._apps[host] = AsyncASGITransport(app)
         return f"http://{host}"
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

@@ -28,6 +28,7 @@ from mocks._core._handle import MockHandle, MockMode
 from mocks._core._ids import IdGenerator, salesforce_checksum
 from mocks._core._journal import Journal, JournalEntry, RequestFilter, json_contains
 from mocks._core._lifecycle import Closing, Running
+from mocks._core._loopback import AsyncLoopbackTransport, LoopbackTransport
 from mocks._core._middleware import (
     ADMIN_PREFIX,
     RateLimitAnswer,
@@ -39,9 +40,17 @@ from mocks._core._middleware import (
 )
 from mocks._core._multipart import FileUpload, parse_multipart
 from mocks._core._server import ThreadedServer
-from mocks._core._service import BackendT, MockService, RouterFactory, UnmatchedResponder
+from mocks._core._service import (
+    BackendT,
+    MockService,
+    RouterFactory,
+    UnmatchedResponder,
+    own_url,
+)
 from mocks._core._service_admin import ServiceAdmin
+from mocks._core._tls import LoopbackTLS
 from mocks._core._transport import (
+    AsyncASGITransport,
     SyncASGITransport,
     asgi_side_effect,
     async_http_client,
@@ -58,7 +67,9 @@ __all__ = [
     "ADMIN_PREFIX",
     "AdminClient",
     "AdminError",
+    "AsyncASGITransport",
     "AsyncAdminClient",
+    "AsyncLoopbackTransport",
     "BackendT",
     "Closing",
     "ConnectionResetFault",
@@ -73,6 +84,8 @@ __all__ = [
     "Journal",
     "JournalEntry",
     "LatencyFault",
+    "LoopbackTLS",
+    "LoopbackTransport",
     "MalformedBodyFault",
     "MockBackend",
     "MockError",
@@ -100,6 +113,7 @@ __all__ = [
     "http_client",
     "is_admin_path",
     "json_contains",
+    "own_url",
     "parse_multipart",
     "render_body",
     "salesforce_checksum",

@@ -4,6 +4,7 @@ Both take a base URL (a server in another thread or process) or an ASGI app
 (in-process), so a test does the same thing in either mode::
 
     admin = AdminClient("http://127.0.0.1:8123")  # or AdminClient.for_app(service.app)
+    # (".../__admin" works too: what ``flowharness mocks up --json`` prints as admin_url)
     admin.add_fault(StatusFault(status=503), path="/services/*", times=2)
     assert admin.count(method="POST", matched=True) == 1
 
@@ -13,6 +14,7 @@ send, how to read the answer); the two clients only differ in how they send it.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -24,13 +26,20 @@ from starlette.types import ASGIApp
 from mocks._core._faults import Fault, FaultRule
 from mocks._core._journal import JournalEntry, RequestFilter
 from mocks._core._lifecycle import Closing
+from mocks._core._loopback import AsyncLoopbackTransport, LoopbackTransport
 from mocks._core._middleware import ADMIN_PREFIX
-from mocks._core._transport import SyncASGITransport
+from mocks._core._transport import AsyncASGITransport, SyncASGITransport
 from mocks._core.exceptions import AdminError
 
 __all__ = ["AdminClient", "AsyncAdminClient"]
 
 _IN_PROCESS_URL = "http://mock.local"
+
+
+def _base(url: str) -> str:
+    """The mock's base URL, whether given as the base or as its ``/__admin`` URL."""
+    base = url.rstrip("/")
+    return base.removesuffix(ADMIN_PREFIX) if base.endswith(ADMIN_PREFIX) else base
 
 
 def _same(payload: Any) -> Any:
@@ -142,7 +151,13 @@ class _Calls:
 
 
 class AdminClient(Closing):
-    """Sync client of one mock's ``/__admin`` API."""
+    """Sync client of one mock's ``/__admin`` API.
+
+    ``base_url`` is the mock's URL (its ``/__admin`` URL works too); for a mock
+    served over TLS give ``ssl_context`` (e.g. ``ssl.create_default_context(
+    cafile=ca_bundle)``). Its calls bypass httpx mocking (respx), so a test can
+    mock other hosts with respx and still reach the mock.
+    """
 
     def __init__(
         self,
@@ -150,10 +165,13 @@ class AdminClient(Closing):
         *,
         transport: httpx.BaseTransport | None = None,
         timeout: float = 10.0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = _base(base_url)
         self._http = httpx.Client(
-            base_url=self.base_url + ADMIN_PREFIX, transport=transport, timeout=timeout
+            base_url=self.base_url + ADMIN_PREFIX,
+            transport=transport or LoopbackTransport(ssl_context),
+            timeout=timeout,
         )
 
     @classmethod
@@ -234,15 +252,18 @@ class AsyncAdminClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 10.0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = _base(base_url)
         self._http = httpx.AsyncClient(
-            base_url=self.base_url + ADMIN_PREFIX, transport=transport, timeout=timeout
+            base_url=self.base_url + ADMIN_PREFIX,
+            transport=transport or AsyncLoopbackTransport(ssl_context),
+            timeout=timeout,
         )
 
     @classmethod
     def for_app(cls, app: ASGIApp, base_url: str = _IN_PROCESS_URL) -> Self:
-        return cls(base_url, transport=httpx.ASGITransport(app=app))
+        return cls(base_url, transport=AsyncASGITransport(app))
 
     async def _run(self, call: _AdminCall) -> Any:
         return call.result(await self._http.send(call.request(self._http)))

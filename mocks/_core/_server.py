@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from typing import Self
@@ -10,14 +11,33 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from mocks._core._lifecycle import Running
+from mocks._core._tls import LoopbackTLS
 from mocks._core.exceptions import ServerStartError
 
 __all__ = ["ThreadedServer"]
 
 
+class _DroppingServer(uvicorn.Server):
+    """A uvicorn server that drops its open connections when it stops.
+
+    Clients keep idle keep-alive connections in their pools (SDK sessions never
+    closed in tests), and a TLS close waits for the peer's answer: uvicorn's
+    graceful shutdown would wait them out, then leave their sockets unclosed. A
+    mock that stops has nothing left to finish.
+    """
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for connection in list(self.server_state.connections):
+            transport = getattr(connection, "transport", None)
+            if transport is not None:
+                transport.abort()
+        await super().shutdown(sockets)
+
+
 class ThreadedServer(Running):
     """Serve ``app`` on ``host:port`` (port 0: a free one) until :meth:`stop`.
 
+    With ``tls`` it serves HTTPS with that certificate (``url`` starts ``https://``).
     Use it as a context manager; ``url`` is known once started::
 
         with ThreadedServer(service.app) as server:
@@ -31,8 +51,10 @@ class ThreadedServer(Running):
         host: str = "127.0.0.1",
         port: int = 0,
         startup_timeout: float = 10.0,
+        tls: LoopbackTLS | None = None,
     ) -> None:
         self.app = app
+        self.tls = tls
         self.host = host
         self._requested_port = port
         self.startup_timeout = startup_timeout
@@ -48,8 +70,10 @@ class ThreadedServer(Running):
 
     @property
     def url(self) -> str:
-        """The base URL, e.g. ``http://127.0.0.1:54321``."""
-        return f"http://{self.host}:{self.port}"
+        """The base URL, e.g. ``http://127.0.0.1:54321`` (``https://`` with TLS)."""
+        scheme = "https" if self.tls is not None else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -68,8 +92,10 @@ class ThreadedServer(Running):
             log_level="warning",
             access_log=False,
             timeout_graceful_shutdown=1,
+            ssl_certfile=self.tls.certfile if self.tls else None,
+            ssl_keyfile=self.tls.keyfile if self.tls else None,
         )
-        server = uvicorn.Server(config)
+        server = _DroppingServer(config)
         thread = threading.Thread(target=server.run, name="mock-http-server", daemon=True)
         thread.start()
         deadline = time.monotonic() + self.startup_timeout

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -40,12 +41,13 @@ from mocks._core._middleware import (
     is_admin_path,
 )
 from mocks._core._server import ThreadedServer
+from mocks._core._tls import LoopbackTLS
 from mocks._core._transport import asgi_side_effect, async_http_client, http_client
 
 if TYPE_CHECKING:
     import respx
 
-__all__ = ["BackendT", "MockService", "RouterFactory", "UnmatchedResponder"]
+__all__ = ["BackendT", "MockService", "RouterFactory", "UnmatchedResponder", "own_url"]
 
 BackendT = TypeVar("BackendT", bound=MockBackend)
 RouterFactory = Callable[[BackendT], APIRouter]
@@ -55,6 +57,14 @@ UnmatchedResponder = Callable[[Scope], Response]
 """A service's answer to a request no route matches (e.g. its own 404 error shape)."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+def own_url(request: Request) -> str:
+    """The base URL of the mock answering ``request``: where it is served (its own host
+    and port) while a server runs, else the URL the request came in on (in-process,
+    respx). For links a client follows with the same session, e.g. media URLs."""
+    served: str | None = getattr(request.app.state, "public_url", None)
+    return served or str(request.base_url).rstrip("/")
 
 
 def _headers_only(hook: RateLimitHeaders | None) -> RateLimitResponse | None:
@@ -84,7 +94,8 @@ class MockService(Closing, Generic[BackendT]):
     headers-only form). ``unmatched`` answers requests no service route
     matches the way the real service does (they stay journaled as unmatched;
     unknown ``/__admin`` paths keep the core's answer). ``base_url`` is the
-    URL in-process clients use.
+    URL in-process clients use; ``public_url`` the URL of the server it runs
+    on, if any (see :func:`own_url`).
     """
 
     def __init__(
@@ -120,6 +131,7 @@ class MockService(Closing, Generic[BackendT]):
             rate_limit_response=rate_limit_response or _headers_only(rate_limit_headers),
         )
         self._resources: list[Any] = []
+        self.public_url: str | None = None
 
     def _build_fastapi(self, admin_routes: RouterFactory[BackendT] | None) -> FastAPI:
         # The OpenAPI page lives under /__admin so every other path stays a service route;
@@ -206,10 +218,14 @@ class MockService(Closing, Generic[BackendT]):
         return route
 
     # Served access -------------------------------------------------------------------
-    def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> ThreadedServer:
-        """Start a real server in a background thread; stopped with the service."""
-        server = ThreadedServer(self.app, host=host, port=port).start()
+    def serve(
+        self, *, host: str = "127.0.0.1", port: int = 0, tls: LoopbackTLS | None = None
+    ) -> ThreadedServer:
+        """Start a real server in a background thread (HTTPS with ``tls``); stopped with
+        the service. Links the mock hands out (media URLs) point at it from now on."""
+        server = ThreadedServer(self.app, host=host, port=port, tls=tls).start()
         self._resources.append(server)
+        self.public_url = self.fastapi.state.public_url = server.url
         return server
 
     def close(self) -> None:
@@ -220,6 +236,7 @@ class MockService(Closing, Generic[BackendT]):
                 resource.stop()
             else:
                 resource.close()
+        self.public_url = self.fastapi.state.public_url = None
 
     def __repr__(self) -> str:
         return f"<MockService {self.name} at {self.base_url}>"

@@ -21,6 +21,7 @@ from typing import Any
 
 from mocks._core import FaultRule, MockService, ServiceAdmin
 from mocks.cloud_api._backend import (
+    DEFAULT_PHONE_NUMBER_ID,
     DEFAULT_TOKEN,
     CloudApiBackend,
     FlowMessage,
@@ -39,6 +40,7 @@ from mocks.cloud_api._validation import MESSAGE_TYPES, ValidMessage, validate_me
 from mocks.cloud_api.exceptions import GraphApiError
 
 __all__ = [
+    "DEFAULT_PHONE_NUMBER_ID",
     "DEFAULT_TOKEN",
     "MESSAGE_TYPES",
     "RATE_LIMITS",

@@ -20,10 +20,19 @@ from mocks._core import MockBackend
 from mocks.cloud_api._validation import invalid, validate_message
 from mocks.cloud_api.exceptions import GraphApiError
 
-__all__ = ["DEFAULT_TOKEN", "CloudApiBackend", "FlowMessage", "Media", "SentMessage"]
+__all__ = [
+    "DEFAULT_PHONE_NUMBER_ID",
+    "DEFAULT_TOKEN",
+    "CloudApiBackend",
+    "FlowMessage",
+    "Media",
+    "SentMessage",
+]
 
 DEFAULT_TOKEN = "mock-cloud-api-token"
 """The access token the mock accepts unless told otherwise."""
+DEFAULT_PHONE_NUMBER_ID = "106540352242922"
+"""A phone number id to send from (any works unless ``phone_number_ids`` narrows them)."""
 
 _INVALID_TOKEN = "Invalid OAuth access token - Cannot parse access token"
 

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.types import Scope
 
-from mocks._core import FileUpload, parse_multipart
+from mocks._core import FileUpload, own_url, parse_multipart
 from mocks.cloud_api._backend import CloudApiBackend, FlowMessage, unknown_object
 from mocks.cloud_api._validation import missing
 from mocks.cloud_api.exceptions import GraphApiError
@@ -136,8 +136,10 @@ def cloud_api_routes(backend: CloudApiBackend) -> APIRouter:
             media = backend.get_media(str(media_id))
         except GraphApiError as error:
             return refuse(error)
-        base = str(request.base_url).rstrip("/")
-        url = f"{base}{_DOWNLOAD_PATH}?mid={media.id}&ext={media.file_size}&hash={media.token}"
+        # Real media URLs are on Meta's CDN host; the mock's are on its own host and port,
+        # so a client downloads them with the session (and base URL) it already has.
+        query = f"?mid={media.id}&ext={media.file_size}&hash={media.token}"
+        url = f"{own_url(request)}{_DOWNLOAD_PATH}{query}"
         return JSONResponse(
             {
                 "messaging_product": "whatsapp",

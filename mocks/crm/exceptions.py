@@ -6,7 +6,13 @@ from typing import Any
 
 from mocks._core.exceptions import MockError
 
-__all__ = ["CrmMockError", "HubSpotApiError", "SalesforceApiError", "SalesforceOAuthError"]
+__all__ = [
+    "CrmMockError",
+    "HubSpotApiError",
+    "HubSpotOAuthError",
+    "SalesforceApiError",
+    "SalesforceOAuthError",
+]
 
 
 class CrmMockError(MockError):
@@ -51,6 +57,22 @@ class HubSpotApiError(CrmMockError):
         if self.errors is not None:
             body["errors"] = self.errors
         return {**body, **self.extra}
+
+
+class HubSpotOAuthError(CrmMockError):
+    """HubSpot's OAuth endpoints refuse: ``{"status": "BAD_...", "message", "correlationId"}``."""
+
+    def __init__(self, code: str, message: str, *, status: int = 400) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        super().__init__(
+            f"HubSpot's token endpoint would answer {status} {code}: {message}; check the "
+            "client id, secret and refresh token the mock was created with"
+        )
+
+    def body(self, correlation_id: str) -> dict[str, str]:
+        return {"status": self.code, "message": self.message, "correlationId": correlation_id}
 
 
 class SalesforceApiError(CrmMockError):

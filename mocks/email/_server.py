@@ -16,6 +16,10 @@ __all__ = ["MailServer"]
 class MailServer(Running):
     """Real SMTP on ``host:smtp_port`` plus the admin API on ``host:admin_port`` (0: free ports).
 
+    It has the surface of a served :class:`~mocks._core.MockHandle` (``url``,
+    ``admin``, ``credentials``, ``reset()``), with ``host``/``port`` the SMTP
+    server's. No STARTTLS: ``ca_bundle`` is always ``None``.
+
     ::
 
         with MailServer(create_service()) as mail:
@@ -39,6 +43,16 @@ class MailServer(Running):
         self._controller: LoopbackController | None = None
         self._http: ThreadedServer | None = None
         self._admin: AdminClient | None = None
+        self.mode = "server"
+        self.ca_bundle: str | None = None
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """The SMTP login when the service requires AUTH (the first user), else ``{}``."""
+        users = self.service.backend.credentials or {}
+        for user, password in users.items():
+            return {"username": user, "password": password}
+        return {}
 
     def start(self) -> Self:
         if self._controller is not None:
@@ -64,9 +78,7 @@ class MailServer(Running):
             ) from exc
         self._controller = controller
         try:
-            self._http = ThreadedServer(
-                self.service.app, host=self.host, port=self._admin_port
-            ).start()
+            self._http = self.service.serve(host=self.host, port=self._admin_port)
         except Exception:
             self.stop()
             raise
@@ -114,6 +126,9 @@ class MailServer(Running):
         if self._controller is None:
             raise MailServerError("the mail server is not running; call start() or use `with`")
         return self._controller
+
+    def close(self) -> None:
+        self.stop()
 
     def stop(self) -> None:
         if self._admin is not None:

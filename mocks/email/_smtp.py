@@ -29,6 +29,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from email_validator import EmailNotValidError, validate_email
 
 from mocks._core import (
     ConnectionResetFault,
@@ -44,6 +45,16 @@ from mocks.email._backend import EmailBackend
 __all__ = ["CaptureHandler", "LoopbackController", "quiet_aiosmtpd_log"]
 
 _AUTH_REQUIRED = "530 5.7.0 Authentication required"
+_BAD_RECIPIENT = "501 5.1.3 Bad recipient address syntax"  # Postfix's answer
+
+
+def _valid_address(address: str) -> bool:
+    """Syntax only: no DNS, and local or special-use domains (``localhost``, ``.test``) pass."""
+    try:
+        validate_email(address, check_deliverability=False, globally_deliverable=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 class CaptureHandler:
@@ -87,6 +98,8 @@ class CaptureHandler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
+        if not _valid_address(address):
+            return self._end("RCPT", session, envelope, _BAD_RECIPIENT, [])
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         reply = await self._command("RCPT", server, session, envelope)

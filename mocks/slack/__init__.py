@@ -19,6 +19,7 @@ from mocks.slack._routes import parse_payload, slack_admin_routes, slack_routes
 from mocks.slack.exceptions import SlackWebhookError
 
 __all__ = [
+    "WEBHOOK_PATH",
     "SlackAdmin",
     "SlackBackend",
     "SlackMessage",
@@ -28,6 +29,10 @@ __all__ = [
     "create_service",
     "parse_payload",
 ]
+
+WEBHOOK_PATH = "/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+"""An incoming-webhook path (Slack's documented placeholder): ``url + WEBHOOK_PATH`` is a
+webhook URL the mock accepts while no webhooks are configured."""
 
 
 def create_service(

@@ -20,6 +20,7 @@ __all__ = [
     "ADAPTIVE_CARD",
     "BAD_PAYLOAD",
     "MAX_MESSAGE_BYTES",
+    "WEBHOOK_PATH",
     "CardKind",
     "Connector",
     "TeamsAdmin",
@@ -29,6 +30,12 @@ __all__ = [
     "create_service",
     "parse_card",
 ]
+
+WEBHOOK_PATH = (
+    "/webhookb2/00000000-0000-4000-8000-000000000000@00000000-0000-4000-8000-000000000001"
+    "/IncomingWebhook/0123456789abcdef0123456789abcdef/00000000-0000-4000-8000-000000000002"
+)
+"""An incoming-webhook path: ``url + WEBHOOK_PATH`` is a webhook URL the mock accepts."""
 
 
 def create_service(*, seed: int | None = None) -> MockService[TeamsBackend]:

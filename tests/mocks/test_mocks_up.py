@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-import json
-import os
-import signal
 import smtplib
-import subprocess
-import sys
-from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
+from mocks import AdminClient
 from mocks.registry import MOCKS, UnknownMockError, available_mocks, get_spec
 
-FLOWHARNESS = Path(sys.executable).with_name("flowharness")
+from ._mocks_up import mocks_up
 
 
 def test_registry_names_every_mock() -> None:
     assert {"slack", "teams", "cloud_api", "email", "hubspot", "salesforce"} <= set(MOCKS)
     ports = [spec.default_port for spec in MOCKS.values()]
     assert len(set(ports)) == len(ports)
-    assert get_spec("cloud_api").credentials_values() == {"access_token": "mock-cloud-api-token"}
+    assert get_spec("cloud_api").credentials_values() == {
+        "access_token": "mock-cloud-api-token",
+        "phone_number_id": "106540352242922",
+    }
     with pytest.raises(UnknownMockError, match="known mocks"):
         get_spec("fax")
     available = [spec.name for spec in available_mocks()]
@@ -56,27 +54,8 @@ def test_list_and_bad_arguments() -> None:
 
 @pytest.mark.slow
 def test_mocks_up_serves_until_sigint() -> None:
-    command = [
-        str(FLOWHARNESS),
-        "mocks",
-        "up",
-        "teams",
-        "cloud_api",
-        "email",
-        "--base-port",
-        "0",
-        "--seed",
-        "3",
-        "--json",
-    ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        mocks = json.loads(line)["mocks"]
+    with mocks_up("teams", "cloud_api", "email", "--base-port", "0", "--seed", "3") as run:
+        mocks = run.line["mocks"]
         assert set(mocks) == {"teams", "cloud_api", "email"}
         cloud = mocks["cloud_api"]
         token = cloud["credentials"]["access_token"]
@@ -95,14 +74,12 @@ def test_mocks_up_serves_until_sigint() -> None:
             mocks["teams"]["url"] + "/webhookb2/g@t/IncomingWebhook/c/o", json={"text": "hi"}
         )
         assert hook.text == "1"
-        assert httpx.get(mocks["teams"]["admin_url"] + "/requests/count").json() == {"count": 1}
+        teams_admin = AdminClient(mocks["teams"]["admin_url"])
+        assert teams_admin.count() == 1
         email = mocks["email"]
         with smtplib.SMTP(email["smtp_host"], email["smtp_port"], timeout=5) as smtp:
             smtp.sendmail("a@x.com", ["b@x.com"], "Subject: up\r\n\r\nbody")
-        assert httpx.get(email["admin_url"] + "/messages").json()["count"] == 1
-    finally:
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=15)
-    assert process.returncode == 0, err
-    assert "Traceback" not in out + err
-    assert "mocks stopped" in err
+        assert httpx.get(email["admin_url"] + "/__admin/messages").json()["count"] == 1
+    assert run.process.returncode == 0, run.output
+    assert "Traceback" not in run.output
+    assert "mocks stopped" in run.output

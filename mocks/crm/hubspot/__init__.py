@@ -11,7 +11,7 @@ contacts it holds through the admin API, in-process or over a server::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,14 +23,22 @@ from mocks.crm.hubspot._attachments import NOTE_TO_CONTACT
 from mocks.crm.hubspot._backend import (
     DEFAULT_PORTAL_ID,
     DEFAULT_PROPERTIES,
-    HUBSPOT_TOKEN,
     Contact,
     HubSpotBackend,
+)
+from mocks.crm.hubspot._oauth import (
+    HUBSPOT_CLIENT_ID,
+    HUBSPOT_CLIENT_SECRET,
+    HUBSPOT_OAUTH_TOKEN,
+    HUBSPOT_REFRESH_TOKEN,
+    HUBSPOT_TOKEN,
+    OAUTH_TOKEN_SECONDS,
 )
 from mocks.crm.hubspot._routes import (
     CONTACTS,
     FILES,
     NOTES,
+    OAUTH_TOKEN,
     hubspot_admin_routes,
     hubspot_not_found,
     hubspot_rate_limit,
@@ -44,9 +52,15 @@ __all__ = [
     "DEFAULT_PORTAL_ID",
     "DEFAULT_PROPERTIES",
     "FILES",
+    "HUBSPOT_CLIENT_ID",
+    "HUBSPOT_CLIENT_SECRET",
+    "HUBSPOT_OAUTH_TOKEN",
+    "HUBSPOT_REFRESH_TOKEN",
     "HUBSPOT_TOKEN",
     "NOTES",
     "NOTE_TO_CONTACT",
+    "OAUTH_TOKEN",
+    "OAUTH_TOKEN_SECONDS",
     "OPERATORS",
     "Contact",
     "HubSpotAdmin",
@@ -61,16 +75,27 @@ __all__ = [
 def create_service(
     *,
     tokens: Iterable[str] | None = None,
+    oauth_clients: Mapping[str, str] | None = None,
+    oauth_token_seconds: float = OAUTH_TOKEN_SECONDS,
     portal_id: int = DEFAULT_PORTAL_ID,
     app_url: str = "https://app.hubspot.com",
     rules: ValidationRules = HUBSPOT_RULES,
     seed: int | None = None,
 ) -> MockService[HubSpotBackend]:
-    """The HubSpot mock. ``tokens=None`` accepts any ``Bearer pat-...`` token;
-    ``rules`` are restored on every reset (add a unique property with
-    ``HUBSPOT_RULES.updated({"unique": ["email", "whatsapp_phone"]})``)."""
+    """The HubSpot mock. ``tokens=None`` accepts any private-app token (``pat-...``),
+    ``HUBSPOT_OAUTH_TOKEN`` and OAuth access tokens; given ``tokens``, only those
+    (and OAuth tokens the mock issued). ``oauth_clients`` (client id -> secret;
+    default ``HUBSPOT_CLIENT_ID``) get tokens from ``POST /oauth/v1/token``, valid
+    ``oauth_token_seconds``. ``rules`` are restored on every reset (add a unique
+    property with ``HUBSPOT_RULES.updated({"unique": ["email", "whatsapp_phone"]})``)."""
     backend = HubSpotBackend(
-        tokens=tokens, portal_id=portal_id, app_url=app_url, rules=rules, seed=seed
+        tokens=tokens,
+        oauth_clients=oauth_clients,
+        oauth_token_seconds=oauth_token_seconds,
+        portal_id=portal_id,
+        app_url=app_url,
+        rules=rules,
+        seed=seed,
     )
     return MockService(
         "hubspot",
@@ -152,6 +177,11 @@ class HubSpotAdmin(CrmAdmin):
     def notes(self, contact_id: str | None = None) -> list[HubSpotNote]:
         """Every note, or those associated with ``contact_id``, oldest first."""
         return self._list(HubSpotNote, "notes", "notes", contact_id=contact_id)
+
+    def expire_oauth_tokens(self) -> int:
+        """Expire every OAuth access token the mock issued: the next call with one answers
+        401 ``EXPIRED_AUTHENTICATION``; returns how many were live."""
+        return int(self.admin.post("oauth/expire")["expired"])
 
     def rate_limit(
         self, *, times: int | None = 1, retry_after: int = 1, policy: str = "SECONDLY"

@@ -18,6 +18,7 @@ from mocks.crm._common import CrmBackend
 from mocks.crm._rules import HUBSPOT_RULES, ValidationRules, Violation, check
 from mocks.crm.exceptions import HubSpotApiError
 from mocks.crm.hubspot._attachments import Attachments, Note
+from mocks.crm.hubspot._oauth import HUBSPOT_TOKEN, OAUTH_TOKEN_SECONDS, Authenticator
 
 __all__ = [
     "DEFAULT_PORTAL_ID",
@@ -30,8 +31,6 @@ __all__ = [
     "note_json",
 ]
 
-HUBSPOT_TOKEN = "pat-na1-00000000-0000-4000-8000-000000000000"
-"""A private-app token the mock accepts when no ``tokens`` are configured (any ``pat-`` is)."""
 DEFAULT_PORTAL_ID = 12345678
 DEFAULT_PROPERTIES = (
     "createdate",
@@ -43,10 +42,6 @@ DEFAULT_PROPERTIES = (
 )
 """What HubSpot returns for a contact when the call names no ``properties``."""
 _READ_ONLY = ("hs_object_id", "lastmodifieddate")
-_NO_AUTH = (
-    "Authentication credentials not found. This API supports OAuth 2.0 authentication and "
-    "you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
-)
 
 
 def iso(moment: datetime) -> str:
@@ -183,19 +178,24 @@ def clean_properties(properties: Any) -> dict[str, str]:
 
 
 class HubSpotBackend(CrmBackend):
-    """Contacts of one portal. ``tokens=None`` accepts any ``pat-`` bearer token."""
+    """Contacts of one portal. ``tokens=None`` accepts any ``pat-`` private-app token and
+    OAuth access tokens (see ``_oauth``); ``oauth_clients`` may get tokens."""
 
     def __init__(
         self,
         *,
         tokens: Iterable[str] | None = None,
+        oauth_clients: Mapping[str, str] | None = None,
+        oauth_token_seconds: float = OAUTH_TOKEN_SECONDS,
         portal_id: int = DEFAULT_PORTAL_ID,
         app_url: str = "https://app.hubspot.com",
         rules: ValidationRules = HUBSPOT_RULES,
         seed: int | None = None,
     ) -> None:
         super().__init__(rules=rules, seed=seed)
-        self.tokens = None if tokens is None else frozenset(tokens)
+        self.auth = Authenticator(
+            tokens=tokens, clients=oauth_clients, token_seconds=oauth_token_seconds
+        )
         self.portal_id = portal_id
         self.app_url = app_url.rstrip("/")
         self.contacts: dict[str, Contact] = {}
@@ -208,6 +208,7 @@ class HubSpotBackend(CrmBackend):
             self.contacts.clear()
             self.limits.reset()
             self.attachments.clear()
+            self.auth.clear()
 
     def _is_live(self, contact_id: str) -> bool:
         contact = self.contacts.get(contact_id)
@@ -215,18 +216,8 @@ class HubSpotBackend(CrmBackend):
 
     # Auth ----------------------------------------------------------------------------
     def authorize(self, authorization: str | None) -> None:
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise HubSpotApiError(401, "INVALID_AUTHENTICATION", _NO_AUTH)
-        token = token.strip()
-        known = token.startswith("pat-") if self.tokens is None else token in self.tokens
-        if not known:
-            raise HubSpotApiError(
-                401,
-                "INVALID_AUTHENTICATION",
-                "The access token provided is invalid or has been revoked; "
-                "check the private app token",
-            )
+        with self.lock:
+            self.auth.authorize(authorization)
 
     # Lookups -------------------------------------------------------------------------
     def record_url(self, contact_id: str) -> str:
@@ -264,6 +255,14 @@ class HubSpotBackend(CrmBackend):
                 self._check_id_property(id_property)
                 found = self.find(id_property, key)
         if found is None:
+            if id_property in (None, "hs_object_id"):
+                # HubSpot's answer to an unknown record id, with the id as context
+                raise HubSpotApiError(
+                    404,
+                    "OBJECT_NOT_FOUND",
+                    "Object not found.  objectId are usually numeric.",
+                    extra={"context": {"id": [key]}},
+                )
             raise HubSpotApiError(404, "OBJECT_NOT_FOUND", "resource not found")
         return found
 

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
@@ -17,7 +18,7 @@ from starlette.types import Scope
 
 from mocks._core import RateLimitAnswer, RateLimitFault, RateLimitResponse, parse_multipart
 from mocks.crm._common import add_rules_routes, loads, media_type
-from mocks.crm.exceptions import HubSpotApiError
+from mocks.crm.exceptions import HubSpotApiError, HubSpotOAuthError
 from mocks.crm.hubspot._backend import DEFAULT_PROPERTIES, HubSpotBackend, iso, note_json
 from mocks.crm.hubspot._search import search
 
@@ -25,6 +26,7 @@ __all__ = [
     "CONTACTS",
     "FILES",
     "NOTES",
+    "OAUTH_TOKEN",
     "hubspot_admin_routes",
     "hubspot_not_found",
     "hubspot_rate_limit",
@@ -33,6 +35,7 @@ __all__ = [
 ]
 
 CONTACTS = "/crm/v3/objects/contacts"
+OAUTH_TOKEN = "/oauth/v1/token"
 FILES = "/files/v3/files"
 NOTES = "/crm/v3/objects/notes"
 _MAX_BATCH = 100
@@ -86,10 +89,12 @@ def _inputs(body: Any) -> list[dict[str, Any]]:
 def hubspot_routes(backend: HubSpotBackend) -> APIRouter:
     router = APIRouter()
 
-    def answer(status: int, content: Any = None) -> Response:
+    def answer(status: int, content: Any = None, correlation: str | None = None) -> Response:
         with backend.lock:
             backend.limits.count_call()
             headers = backend.limits.headers()
+        if correlation is not None:
+            headers["X-HubSpot-Correlation-Id"] = correlation
         if content is None:
             return Response(status_code=status, headers=headers)
         return JSONResponse(content, status_code=status, headers=headers)
@@ -108,8 +113,26 @@ def hubspot_routes(backend: HubSpotBackend) -> APIRouter:
         except HubSpotApiError as refusal:
             with backend.lock:
                 correlation = backend.ids.uuid()
-            return answer(refusal.status, refusal.body(correlation))
+            return answer(refusal.status, refusal.body(correlation), correlation)
         return answer(status, content)
+
+    def oauth(work: Callable[[], dict[str, Any]]) -> JSONResponse:
+        try:
+            with backend.lock:
+                return JSONResponse(work())
+        except HubSpotOAuthError as refusal:
+            with backend.lock:
+                correlation = backend.ids.uuid()
+            return JSONResponse(refusal.body(correlation), status_code=refusal.status)
+
+    @router.post(OAUTH_TOKEN)
+    async def oauth_token(request: Request) -> JSONResponse:
+        form = dict(parse_qsl((await request.body()).decode("utf-8", errors="replace")))
+        return oauth(lambda: backend.auth.grant(form, backend.ids))
+
+    @router.get("/oauth/v1/access-tokens/{token}")
+    async def oauth_token_info(token: str) -> JSONResponse:
+        return oauth(lambda: backend.auth.info(token, backend.portal_id))
 
     def route(
         method: str, path: str, *, with_body: BodyKind = True
@@ -294,7 +317,7 @@ def hubspot_rate_limit(backend: HubSpotBackend) -> RateLimitResponse:
 def hubspot_admin_routes(backend: HubSpotBackend) -> APIRouter:
     """``GET /__admin/contacts`` (``?property=&value=``), ``GET /__admin/contacts/{id}``,
     ``GET /__admin/files``, ``GET /__admin/notes`` (``?contact_id=``),
-    ``GET|POST /__admin/rules``."""
+    ``GET|POST /__admin/rules``, ``POST /__admin/oauth/expire``."""
     router = APIRouter()
 
     def with_url(contact: Any) -> dict[str, Any]:
@@ -331,6 +354,11 @@ def hubspot_admin_routes(backend: HubSpotBackend) -> APIRouter:
         with backend.lock:
             listed = [note_json(n) for n in backend.attachments.notes_of(contact_id)]
         return {"notes": listed, "count": len(listed)}
+
+    @router.post("/oauth/expire")
+    def expire_oauth_tokens() -> dict[str, int]:
+        with backend.lock:
+            return {"expired": backend.auth.expire_all()}
 
     add_rules_routes(router, backend)
     return router

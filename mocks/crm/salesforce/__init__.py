@@ -25,6 +25,7 @@ from mocks.crm._common import CrmAdmin
 from mocks.crm._rules import SALESFORCE_RULES, ValidationRules
 from mocks.crm.salesforce._auth import (
     ORG_ID,
+    SF_ACCESS_TOKEN,
     SF_CLIENT_ID,
     SF_CLIENT_SECRET,
     SF_PASSWORD,
@@ -32,7 +33,7 @@ from mocks.crm.salesforce._auth import (
     USER_ID,
     Sessions,
 )
-from mocks.crm.salesforce._backend import Lead, SalesforceBackend
+from mocks.crm.salesforce._backend import QUERY_BATCH_SIZE, Lead, SalesforceBackend
 from mocks.crm.salesforce._routes import (
     CONTENT_VERSIONS,
     LEADS,
@@ -46,6 +47,8 @@ __all__ = [
     "CONTENT_VERSIONS",
     "LEADS",
     "ORG_ID",
+    "QUERY_BATCH_SIZE",
+    "SF_ACCESS_TOKEN",
     "SF_CLIENT_ID",
     "SF_CLIENT_SECRET",
     "SF_PASSWORD",
@@ -68,6 +71,8 @@ def create_service(
     session_seconds: float | None = 7200.0,
     instance_url: str | None = None,
     external_id_fields: Iterable[str] = ("WhatsApp_Phone__c",),
+    access_tokens: Iterable[str] = (SF_ACCESS_TOKEN,),
+    query_batch_size: int = QUERY_BATCH_SIZE,
     rules: ValidationRules = SALESFORCE_RULES,
     seed: int | None = None,
 ) -> MockService[SalesforceBackend]:
@@ -78,6 +83,9 @@ def create_service(
     the password grant (default ``SF_USERNAME``/``SF_PASSWORD``). Sessions last
     ``session_seconds`` (``None``: forever). ``instance_url`` defaults to the
     URL the token request came in on. ``external_id_fields`` may key upserts.
+    ``access_tokens`` are sessions live from the start and after every reset
+    (``SF_ACCESS_TOKEN``: simple-salesforce's ``session_id``). SOQL answers hold
+    ``query_batch_size`` records, then a ``nextRecordsUrl``.
     """
     backend = SalesforceBackend(
         clients=clients,
@@ -85,6 +93,8 @@ def create_service(
         session_seconds=session_seconds,
         instance_url=instance_url,
         external_id_fields=external_id_fields,
+        access_tokens=access_tokens,
+        query_batch_size=query_batch_size,
         rules=rules,
         seed=seed,
     )

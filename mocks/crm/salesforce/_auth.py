@@ -22,6 +22,7 @@ from mocks.crm.exceptions import SalesforceApiError, SalesforceOAuthError
 
 __all__ = [
     "ORG_ID",
+    "SF_ACCESS_TOKEN",
     "SF_CLIENT_ID",
     "SF_CLIENT_SECRET",
     "SF_PASSWORD",
@@ -37,12 +38,16 @@ SF_PASSWORD = "mock-password"
 ORG_ID = "00D000000000001" + salesforce_checksum("00D000000000001")
 USER_ID = "005000000000001" + salesforce_checksum("005000000000001")
 _TOKEN_CHARS = string.ascii_letters + string.digits + "._"
+SF_ACCESS_TOKEN = f"{ORG_ID[:15]}!AQ0AQMockSession.flowharness.fixed.session.token"
+"""A session id the mock accepts from the start and after every reset (until sessions
+are expired): simple-salesforce's ``session_id`` with ``instance_url`` the mock's URL."""
 
 
 @dataclass
 class _Session:
     issued_at: float  # time.monotonic()
     alive: bool = True
+    fixed: bool = False  # a configured token: no time limit
 
 
 class Sessions:
@@ -54,11 +59,14 @@ class Sessions:
         clients: Mapping[str, str],
         users: Mapping[str, str],
         lifetime: float | None,
+        fixed_tokens: tuple[str, ...] = (),
     ) -> None:
         self.clients = dict(clients)
         self.users = dict(users)
         self.lifetime = lifetime
+        self.fixed_tokens = fixed_tokens
         self._tokens: dict[str, _Session] = {}
+        self.clear()
 
     def issue(self, form: Mapping[str, str], instance_url: str, ids: IdGenerator) -> dict[str, Any]:
         """A token response for a grant, or :class:`SalesforceOAuthError`."""
@@ -101,19 +109,24 @@ class Sessions:
             raise SalesforceApiError.one(401, "INVALID_SESSION_ID", "Session expired or invalid")
 
     def _alive(self, session: _Session) -> bool:
-        if session.alive and self.lifetime is not None:
+        if session.alive and self.lifetime is not None and not session.fixed:
             session.alive = time.monotonic() - session.issued_at <= self.lifetime
         return session.alive
 
     def expire_all(self) -> int:
-        """Kill every live session (as an admin revoking them, or a timeout); returns how many."""
+        """Kill every live session, fixed tokens too (as an admin revoking them, or a
+        timeout); returns how many issued sessions died."""
         live = [s for s in self._tokens.values() if self._alive(s)]
         for session in live:
             session.alive = False
-        return len(live)
+        return sum(1 for s in live if not s.fixed)
 
     def live_count(self) -> int:
-        return sum(1 for s in self._tokens.values() if self._alive(s))
+        """Live sessions issued by the token endpoint (fixed tokens not counted)."""
+        return sum(1 for s in self._tokens.values() if not s.fixed and self._alive(s))
 
     def clear(self) -> None:
-        self._tokens.clear()
+        """Forget issued sessions; the fixed tokens are live again."""
+        self._tokens = {
+            token: _Session(issued_at=time.monotonic(), fixed=True) for token in self.fixed_tokens
+        }

@@ -17,6 +17,7 @@ from mocks.crm._common import CrmBackend
 from mocks.crm._rules import SALESFORCE_RULES, ValidationRules, Violation, check, lookup
 from mocks.crm.exceptions import SalesforceApiError
 from mocks.crm.salesforce._auth import (
+    SF_ACCESS_TOKEN,
     SF_CLIENT_ID,
     SF_CLIENT_SECRET,
     SF_PASSWORD,
@@ -24,8 +25,10 @@ from mocks.crm.salesforce._auth import (
     Sessions,
 )
 from mocks.crm.salesforce._content import ContentVersions
+from mocks.crm.salesforce._schema import CONTENT_VERSION_FIELDS, LEAD_FIELDS, canonical_field
+from mocks.crm.salesforce._soql import Query, SoqlError, Table, parse
 
-__all__ = ["Lead", "SalesforceBackend", "sf_time"]
+__all__ = ["QUERY_BATCH_SIZE", "Lead", "QueryPage", "SalesforceBackend", "sf_time"]
 
 _READ_ONLY = frozenset(
     n.lower()
@@ -42,6 +45,9 @@ _READ_ONLY = frozenset(
 _ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 _NOT_FOUND = "The requested resource does not exist"
 DAILY_API_LIMIT = 15_000
+QUERY_BATCH_SIZE = 2000
+"""Records per query answer, as Salesforce's default (``Sforce-Query-Options: batchSize=``
+asks for 200 to 2000)."""
 
 
 def sf_time(moment: datetime) -> str:
@@ -67,9 +73,12 @@ class Lead:
 
     def to_json(self, version: str, names: Iterable[str] | None = None) -> dict[str, Any]:
         """The REST view: ``attributes``, ``Id``, the fields and the system fields."""
+        first = lookup(self.fields, "FirstName", fold_case=True)
+        last = lookup(self.fields, "LastName", fold_case=True)
         record: dict[str, Any] = {
             "Id": self.id,
             **self.fields,
+            "Name": " ".join(str(v) for v in (first, last) if v) or None,
             "IsDeleted": self.deleted,
             "CreatedDate": sf_time(self.created),
             "LastModifiedDate": sf_time(self.modified),
@@ -104,7 +113,7 @@ def _errors_for(violations: list[Violation]) -> list[dict[str, Any]]:
     return errors
 
 
-def _scalar_fields(fields: Any) -> dict[str, Any]:
+def _scalar_fields(fields: Any, external_ids: Iterable[str] = ()) -> dict[str, Any]:
     if not isinstance(fields, Mapping):
         kind = "START_ARRAY" if isinstance(fields, list) else "VALUE_STRING"
         raise SalesforceApiError.one(
@@ -119,7 +128,15 @@ def _scalar_fields(fields: Any) -> dict[str, Any]:
                 f"{'START_OBJECT' if isinstance(value, dict) else 'START_ARRAY'} value "
                 f"for field {name}",
             )
-    read_only = [name for name in fields if name.lower() in _READ_ONLY]
+    unknown = [n for n in fields if canonical_field(LEAD_FIELDS, n, external_ids) is None]
+    if unknown:
+        raise SalesforceApiError.one(
+            400,
+            "INVALID_FIELD",
+            f"No such column '{unknown[0]}' on sobject of type Lead",
+            [],
+        )
+    read_only = [name for name in fields if name.lower() in _READ_ONLY | {"name"}]
     if read_only:
         raise SalesforceApiError.one(
             400,
@@ -160,6 +177,8 @@ class SalesforceBackend(CrmBackend):
         session_seconds: float | None = 7200.0,
         instance_url: str | None = None,
         external_id_fields: Iterable[str] = ("WhatsApp_Phone__c",),
+        access_tokens: Iterable[str] = (SF_ACCESS_TOKEN,),
+        query_batch_size: int = QUERY_BATCH_SIZE,
         default_status: str = "Open - Not Contacted",
         rules: ValidationRules = SALESFORCE_RULES,
         seed: int | None = None,
@@ -169,6 +188,7 @@ class SalesforceBackend(CrmBackend):
             clients=clients if clients is not None else {SF_CLIENT_ID: SF_CLIENT_SECRET},
             users=users if users is not None else {SF_USERNAME: SF_PASSWORD},
             lifetime=session_seconds,
+            fixed_tokens=tuple(access_tokens),
         )
         self.instance_url = instance_url.rstrip("/") if instance_url else None
         self.last_instance_url = "http://salesforce.mock"
@@ -177,11 +197,14 @@ class SalesforceBackend(CrmBackend):
         self.leads: dict[str, Lead] = {}
         self.api_calls = 0
         self.content = ContentVersions(lambda: self.ids, self._live_lead_id)
+        self.query_batch_size = query_batch_size
+        self.cursors: dict[str, tuple[str, list[dict[str, Any]], int]] = {}
 
     def reset(self) -> None:
         with self.lock:
             super().reset()
             self.leads.clear()
+            self.cursors.clear()
             self.content.clear()
             self.sessions.clear()
             self.api_calls = 0
@@ -281,7 +304,7 @@ class SalesforceBackend(CrmBackend):
             return self.content.create(fields, datetime.now(UTC)).id
 
     def create(self, fields: Any, *, allow_save: bool = False) -> Lead:
-        clean = _scalar_fields(fields)
+        clean = _scalar_fields(fields, self.external_id_fields)
         with self.lock:
             record = _merge({"Status": self.default_status}, clean)
             self._validate(record, record.keys(), None, allow_save)
@@ -291,7 +314,7 @@ class SalesforceBackend(CrmBackend):
             return lead
 
     def update(self, lead_id: str, fields: Any, *, allow_save: bool = False) -> Lead:
-        clean = _scalar_fields(fields)
+        clean = _scalar_fields(fields, self.external_id_fields)
         with self.lock:
             lead = self.get(lead_id)
             record = _merge(lead.fields, clean)
@@ -305,7 +328,7 @@ class SalesforceBackend(CrmBackend):
     ) -> tuple[Lead, bool]:
         """Update the lead whose external id ``field`` is ``value``, or create it."""
         name = self._external_field(field)
-        clean = _scalar_fields(fields)
+        clean = _scalar_fields(fields, self.external_id_fields)
         with self.lock:
             existing = self.find(name, value)
             if existing is not None:
@@ -317,6 +340,112 @@ class SalesforceBackend(CrmBackend):
             lead = self.get(lead_id)
             lead.deleted = True
             lead.modified = datetime.now(UTC)
+
+    def recent(self, count: int = 5) -> list[Lead]:
+        """The live leads last changed, newest first (``recentItems``)."""
+        live = [lead for lead in self.leads.values() if not lead.deleted]
+        return sorted(live, key=lambda lead: lead.modified, reverse=True)[:count]
+
+    def _content_version(self, version_id: str) -> Any:
+        for item in self.content.versions.values():
+            if item.id == version_id or item.id[:15] == version_id:
+                return item
+        raise SalesforceApiError.one(404, "NOT_FOUND", _NOT_FOUND)
+
+    def content_version_json(self, version_id: str, version: str) -> dict[str, Any]:
+        """``GET /sobjects/ContentVersion/{id}``: the record, ``VersionData`` as its URL."""
+        with self.lock:
+            item = self._content_version(version_id)
+            url = f"/services/data/{version}/sobjects/ContentVersion/{item.id}"
+            record = {**item.to_json(), "VersionData": f"{url}/VersionData"}
+        return {"attributes": {"type": "ContentVersion", "url": url}, **record}
+
+    def content_version_data(self, version_id: str) -> bytes:
+        with self.lock:
+            data: bytes = self._content_version(version_id).data
+            return data
+
+    # Queries -------------------------------------------------------------------------
+    def _tables(self) -> dict[str, Table]:
+        def lead_field(name: str) -> str:
+            known = canonical_field(LEAD_FIELDS, name, self.external_id_fields)
+            if known is None:
+                raise SoqlError(
+                    "INVALID_FIELD",
+                    f"No such column '{name}' on entity 'Lead'. If you are attempting to use "
+                    "a custom field, be sure to append the '__c' after the custom field name.",
+                )
+            return known
+
+        def version_field(name: str) -> str:
+            known = canonical_field(CONTENT_VERSION_FIELDS, name)
+            if known is None or known.endswith("__c"):
+                raise SoqlError(
+                    "INVALID_FIELD", f"No such column '{name}' on entity 'ContentVersion'."
+                )
+            return known
+
+        return {
+            "lead": Table("Lead", lead_field),
+            "contentversion": Table("ContentVersion", version_field),
+        }
+
+    def _rows(self, query: Query, version: str, include_deleted: bool) -> list[dict[str, Any]]:
+        if query.object == "Lead":
+            return [
+                lead.to_json(version)
+                for lead in self.leads.values()
+                if include_deleted or not lead.deleted
+            ]
+        rows = []
+        for item in self.content.versions.values():
+            row = item.to_json()
+            url = f"/services/data/{version}/sobjects/ContentVersion/{item.id}"
+            row["VersionData"] = f"{url}/VersionData"
+            rows.append({"attributes": {"type": "ContentVersion", "url": url}, **row})
+        return rows
+
+    def query(
+        self, text: str, version: str, *, include_deleted: bool = False, batch: int | None = None
+    ) -> QueryPage:
+        """Run a SOQL query (see ``_soql``); the first page of its records."""
+        try:
+            query = parse(text, self._tables())
+        except SoqlError as exc:
+            raise SalesforceApiError.one(400, exc.code, exc.message) from exc
+        with self.lock:
+            found = query.run(self._rows(query, version, include_deleted))
+            if query.count_only:
+                return QueryPage(len(found), [], None)
+            records = [
+                {
+                    "attributes": row["attributes"],
+                    **{name: lookup(row, name, fold_case=True) for name in query.fields},
+                }
+                for row in found
+            ]
+            return self._page(version, records, len(records), batch)
+
+    def _page(
+        self, version: str, records: list[dict[str, Any]], total: int, batch: int | None
+    ) -> QueryPage:
+        size = self.query_batch_size if batch is None else max(200, min(batch, 2000))
+        if len(records) <= size:
+            return QueryPage(total, records, None)
+        locator = self.ids.salesforce("01g")
+        self.cursors[locator] = (version, records[size:], total)
+        return QueryPage(total, records[:size], f"/services/data/{version}/query/{locator}-{size}")
+
+    def query_more(self, locator: str, batch: int | None = None) -> QueryPage:
+        """The next page of a query (``nextRecordsUrl``); 400 ``INVALID_QUERY_LOCATOR``."""
+        key = locator.split("-")[0]
+        with self.lock:
+            cursor = self.cursors.pop(key, None)
+            if cursor is None:
+                raise SalesforceApiError.one(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+            version, rest, total = cursor
+            page = self._page(version, rest, total, batch)
+        return page
 
     def state(self) -> dict[str, Any]:
         return {
@@ -330,6 +459,25 @@ class SalesforceBackend(CrmBackend):
         record = lead.to_json("v60.0")
         record.pop("attributes")
         return {"id": lead.id, "url": self.record_url(lead.id, base), "fields": record}
+
+
+@dataclass(frozen=True)
+class QueryPage:
+    """One answer of ``query``: ``totalSize`` (of this cursor), records, the next page's URL."""
+
+    total: int
+    records: list[dict[str, Any]]
+    next_url: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {
+            "totalSize": self.total,
+            "done": self.next_url is None,
+            "records": self.records,
+        }
+        if self.next_url is not None:
+            answer["nextRecordsUrl"] = self.next_url
+        return answer
 
 
 def _duplicates_detected(match_id: str) -> dict[str, Any]:

@@ -21,10 +21,13 @@ from mocks._core import RateLimitAnswer, RateLimitFault
 from mocks.crm._common import add_rules_routes, loads, media_type
 from mocks.crm.exceptions import SalesforceApiError, SalesforceOAuthError
 from mocks.crm.salesforce._backend import DAILY_API_LIMIT, SalesforceBackend
+from mocks.crm.salesforce._schema import describe_lead
 
 __all__ = [
     "CONTENT_VERSIONS",
     "LEADS",
+    "QUERY",
+    "QUERY_ALL",
     "salesforce_admin_routes",
     "salesforce_not_found",
     "salesforce_rate_limit",
@@ -33,6 +36,8 @@ __all__ = [
 
 LEADS = "/services/data/{version}/sobjects/Lead"
 CONTENT_VERSIONS = "/services/data/{version}/sobjects/ContentVersion"
+QUERY = "/services/data/{version}/query"
+QUERY_ALL = "/services/data/{version}/queryAll"
 _VERSION = re.compile(r"^v(\d+)\.0$")
 _OLDEST, _NEWEST = 20, 64
 # From API v46.0 an upsert that updates answers 200 with a body; before, 204.
@@ -80,6 +85,15 @@ def _fields(request: Request) -> list[str] | None:
     return names or None
 
 
+def _batch_size(request: Request) -> int | None:
+    """``Sforce-Query-Options: batchSize=N``, if sent."""
+    for option in request.headers.get("sforce-query-options", "").split(","):
+        name, _, value = option.strip().partition("=")
+        if name.lower() == "batchsize" and value.strip().isdigit():
+            return int(value)
+    return None
+
+
 def _saved(lead_id: str, **extra: Any) -> dict[str, Any]:
     return {"id": lead_id, "success": True, "errors": [], **extra}
 
@@ -125,7 +139,8 @@ def salesforce_routes(backend: SalesforceBackend) -> APIRouter:
     def route(
         method: str, path: str, *, with_body: bool = False
     ) -> Callable[[Callable[..., Any]], None]:
-        """Declare ``path``; the function takes (request, major, body, **path params)."""
+        """Declare ``path`` and ``path/`` (Salesforce takes both; simple-salesforce posts to
+        ``sobjects/Lead/``); the function takes (request, major, body, **path params)."""
 
         def register(work: Callable[..., tuple[int, Any]]) -> None:
             async def endpoint(request: Request) -> Response:
@@ -138,8 +153,37 @@ def salesforce_routes(backend: SalesforceBackend) -> APIRouter:
 
             endpoint.__name__ = work.__name__
             router.add_api_route(path, endpoint, methods=[method])
+            router.add_api_route(path + "/", endpoint, methods=[method])
 
         return register
+
+    @route("GET", QUERY)
+    def query(request: Request, major: int, body: Any) -> tuple[int, Any]:
+        text = request.query_params.get("q", "")
+        page = backend.query(text, f"v{major}.0", batch=_batch_size(request))
+        return 200, page.to_json()
+
+    @route("GET", QUERY_ALL)
+    def query_all(request: Request, major: int, body: Any) -> tuple[int, Any]:
+        text = request.query_params.get("q", "")
+        page = backend.query(text, f"v{major}.0", include_deleted=True, batch=_batch_size(request))
+        return 200, page.to_json()
+
+    @route("GET", QUERY + "/{locator}")
+    def query_more(request: Request, major: int, body: Any, locator: str) -> tuple[int, Any]:
+        return 200, backend.query_more(locator, _batch_size(request)).to_json()
+
+    @route("GET", LEADS)
+    def lead_metadata(request: Request, major: int, body: Any) -> tuple[int, Any]:
+        described = describe_lead(backend.rules, backend.external_id_fields, f"v{major}.0")
+        keys = ("name", "label", "labelPlural", "keyPrefix", "custom", "createable", "urls")
+        with backend.lock:
+            recent = [lead.to_json(f"v{major}.0", ["Name"]) for lead in backend.recent()]
+        return 200, {"objectDescribe": {k: described[k] for k in keys}, "recentItems": recent}
+
+    @route("GET", LEADS + "/describe")
+    def describe(request: Request, major: int, body: Any) -> tuple[int, Any]:
+        return 200, describe_lead(backend.rules, backend.external_id_fields, f"v{major}.0")
 
     @route("POST", LEADS, with_body=True)
     def create(request: Request, major: int, body: Any) -> tuple[int, Any]:
@@ -176,6 +220,23 @@ def salesforce_routes(backend: SalesforceBackend) -> APIRouter:
     @route("POST", CONTENT_VERSIONS, with_body=True)
     def create_content_version(request: Request, major: int, body: Any) -> tuple[int, Any]:
         return 201, _saved(backend.create_content_version(body))
+
+    @route("GET", CONTENT_VERSIONS + "/{version_id}")
+    def read_content_version(
+        request: Request, major: int, body: Any, version_id: str
+    ) -> tuple[int, Any]:
+        return 200, backend.content_version_json(version_id, f"v{major}.0")
+
+    @router.get(CONTENT_VERSIONS + "/{version_id}/VersionData")
+    async def version_data(request: Request, version: str, version_id: str) -> Response:
+        try:
+            with backend.lock:
+                backend.sessions.check(request.headers.get("authorization"))
+            _major(version)
+            data = backend.content_version_data(version_id)
+        except SalesforceApiError as refusal:
+            return JSONResponse(refusal.errors, status_code=refusal.status)
+        return Response(data, media_type="application/octetstream")
 
     return router
 

@@ -16,7 +16,7 @@ def test_crm_fixtures(pytester: pytest.Pytester) -> None:
         AUTH = {"Authorization": f"Bearer {HUBSPOT_TOKEN}"}
 
         def test_hubspot_first(mock_hubspot):
-            assert mock_hubspot.url == "http://hubspot.mock"
+            assert mock_hubspot.url.startswith("http://127.0.0.1:")
             response = mock_hubspot.client.post(
                 "/crm/v3/objects/contacts", json={"properties": {"email": "a@b.com"}},
                 headers=AUTH)
@@ -31,7 +31,8 @@ def test_crm_fixtures(pytester: pytest.Pytester) -> None:
             form = {"grant_type": "client_credentials", "client_id": SF_CLIENT_ID,
                     "client_secret": SF_CLIENT_SECRET}
             token = mock_salesforce.client.post("/services/oauth2/token", data=form).json()
-            assert token["instance_url"] == "http://salesforce.mock"
+            assert token["instance_url"] == mock_salesforce.url
+            assert mock_salesforce.url.startswith("https://127.0.0.1:")
             response = mock_salesforce.client.post(
                 "/services/data/v60.0/sobjects/Lead",
                 json={"LastName": "L", "Company": "C"},

@@ -295,3 +295,60 @@ def test_bad_rules_are_refused(hubspot: MockHandle[Any]) -> None:
         HubSpotAdmin(hubspot.admin).set_rules(max_lengths={"email": "long"})
     assert info.value.status == 422
     assert HubSpotAdmin(hubspot.admin).rules().max_lengths == {}
+
+
+def _token(hubspot: MockHandle[Any], **form: str) -> Any:
+    return hubspot.client.post("/oauth/v1/token", data=form, headers={"Authorization": ""})
+
+
+def test_oauth_tokens_from_the_token_endpoint(hubspot: MockHandle[Any]) -> None:
+    from mocks.crm.hubspot import HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET, HUBSPOT_REFRESH_TOKEN
+
+    client = {"client_id": HUBSPOT_CLIENT_ID, "client_secret": HUBSPOT_CLIENT_SECRET}
+    code = _token(hubspot, grant_type="authorization_code", code="abc",
+                  redirect_uri="https://app.example/cb", **client).json()  # fmt: skip
+    assert (code["token_type"], code["expires_in"]) == ("bearer", 1800)
+    refreshed = _token(hubspot, grant_type="refresh_token", refresh_token=code["refresh_token"],
+                       **client).json()  # fmt: skip
+    auth = {"Authorization": f"Bearer {refreshed['access_token']}"}
+    assert hubspot.client.get(CONTACTS, headers=auth).status_code == 200
+    info = hubspot.client.get(f"/oauth/v1/access-tokens/{refreshed['access_token']}").json()
+    assert (info["token_type"], info["hub_id"]) == ("access", 12345678)
+    fixed = _token(hubspot, grant_type="refresh_token", refresh_token=HUBSPOT_REFRESH_TOKEN,
+                   **client)  # fmt: skip
+    assert fixed.status_code == 200
+    for form, code_name in [
+        ({**client, "client_id": "nope", "grant_type": "refresh_token"}, "BAD_CLIENT_ID"),
+        ({**client, "client_secret": "nope", "grant_type": "refresh_token"}, "BAD_CLIENT_SECRET"),
+        ({**client, "grant_type": "refresh_token", "refresh_token": "nope"}, "BAD_REFRESH_TOKEN"),
+        ({**client, "grant_type": "authorization_code"}, "BAD_AUTH_CODE"),
+        ({**client, "grant_type": "password"}, "BAD_GRANT_TYPE"),
+    ]:
+        refused = _token(hubspot, **form)
+        assert refused.status_code == 400
+        assert refused.json()["status"] == code_name
+        assert refused.json()["correlationId"]
+    assert HubSpotAdmin(hubspot.admin).expire_oauth_tokens() == 3  # one per grant above
+    expired = _error(hubspot.client.get(CONTACTS, headers=auth), 401, "EXPIRED_AUTHENTICATION")
+    assert expired["message"].startswith("The OAuth token used to make this call expired")
+    assert list(expired["context"]) == ["expire time"]
+    assert (
+        expired["correlationId"]
+        == hubspot.admin.requests()[-1].response_headers["x-hubspot-correlation-id"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("token", "accepted"),
+    [
+        ("pat-eu1-anything", True),
+        ("CJSP5qf1KhICAQEYs-gDIIGOBii1hQIyGQAf3xBKmlwHjX7OIpuIFEavB2-qYAGQsF4", True),
+        ("not-a-token", False),
+        ("Cshort", False),
+    ],
+)
+def test_private_app_and_oauth_shaped_tokens(
+    hubspot: MockHandle[Any], token: str, accepted: bool
+) -> None:
+    answer = hubspot.client.get(CONTACTS, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == (200 if accepted else 401)

@@ -308,6 +308,8 @@ def test_media_upload_url_and_download(cloud: MockHandle[Any]) -> None:
         "image/jpeg",
         media_id,
     )
+    # on the mock's own host and port when served; in-process, the URL the call came in on
+    assert info["url"].startswith(cloud.url + "/whatsapp_business/attachments/?mid=")
     download = cloud.client.get(info["url"], headers=AUTH)
     assert (download.content, download.headers["content-type"]) == (photo, "image/jpeg")
     assert cloud.client.get(info["url"]).status_code == 401
@@ -406,3 +408,11 @@ def test_configured_numbers_templates_and_recipients() -> None:
         )
     with pytest.raises(ValueError, match="at least one access token"):
         create_service(tokens=[])
+
+
+def test_media_url_names_the_server_even_when_reached_by_another_name() -> None:
+    with MockHandle.served(create_service()) as served:
+        info = CloudApiAdmin(served.admin).add_media(b"photo", "image/png")
+        localhost = served.url.replace("127.0.0.1", "localhost")
+        answer = httpx.get(f"{localhost}/v21.0/{info['id']}", headers=AUTH).json()
+        assert answer["url"].startswith(served.url + "/whatsapp_business/")
