@@ -11,7 +11,7 @@ from rich.text import Text
 
 from harness.cli._options import client_options, flow_token_option, open_client
 from harness.flowjson import Finding, Flow, FlowJSONError, load_flow
-from harness.walker import DEFAULT_FLOW_TOKEN, Transcript, WalkerError
+from harness.walker import DEFAULT_FLOW_TOKEN, EmptyInputs, Transcript, WalkerError
 from harness.walker import walk as walk_flow
 
 _STYLES = {"error": "bold red", "warning": "yellow"}
@@ -38,6 +38,15 @@ _STYLES = {"error": "bold red", "warning": "yellow"}
     help="Journey N uses seed SEED+N: rerun one with --seed and --journeys 1.",
 )
 @click.option("--max-steps", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option(
+    "--empty-inputs",
+    type=click.Choice(["empty", "omit"]),
+    default="empty",
+    show_default=True,
+    help='What an optional input left empty sends: its empty value ("", [], false), as '
+    "Meta's Flow JSON reference reads an unfilled input, or no key at all. Meta does not "
+    "document which the client sends: check your endpoint both ways.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the transcripts as JSON.")
 @click.option(
     "--html",
@@ -63,6 +72,7 @@ def walk(
     count: int,
     seed: int,
     max_steps: int,
+    empty_inputs: EmptyInputs,
     as_json: bool,
     html_file: Path | None,
     webhook_url: str | None,
@@ -90,6 +100,7 @@ def walk(
                     flow_token=flow_token or DEFAULT_FLOW_TOKEN,
                     seed=seed + number,
                     max_steps=max_steps,
+                    empty_inputs=empty_inputs,
                 )
             except WalkerError as exc:
                 raise click.ClickException(f"journey {number + 1}: {exc}") from exc

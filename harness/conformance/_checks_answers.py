@@ -16,12 +16,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from harness import crypto
 from harness.client import FlowResult, Outcome
 from harness.conformance._judging import (
+    ANSWER_SEALING,
     CheckSpec,
     Verdict,
     broken_answer,
     failed,
     passed,
     skipped,
+    unreadable_answer,
     warned,
 )
 from harness.conformance._leaks import excerpt
@@ -88,7 +90,7 @@ def check_encrypted(probe: Probe) -> Verdict:
     how = sealing(body, result.exchange.keys)
     if how in ("flipped", "unflipped"):
         return passed("the answer is bare Base64 of AES-GCM with the request's key")
-    return failed(f"{_SEALING_PROBLEMS[how]}: {excerpt(body)}")
+    return failed(f"{_SEALING_PROBLEMS[how]}: {excerpt(body)}", cause=ANSWER_SEALING)
 
 
 def check_flipped_iv(probe: Probe) -> Verdict:
@@ -100,7 +102,8 @@ def check_flipped_iv(probe: Probe) -> Verdict:
     if how == "flipped":
         return passed("decrypts with the request IV XOR 0xFF")
     if how == "unflipped":
-        return failed("the answer was sealed with the request IV itself, not the flipped one")
+        detail = "the answer was sealed with the request IV itself, not the flipped one"
+        return failed(detail, cause=ANSWER_SEALING)
     return skipped(f"{_SEALING_PROBLEMS[how]}: see 'response.encrypted'")
 
 
@@ -108,6 +111,10 @@ def check_content_type(probe: Probe) -> Verdict:
     result, skip = _ping_answer(probe)
     if skip is not None:
         return skip
+    assert result.exchange.keys is not None
+    how = sealing(result.exchange.response_body or b"", result.exchange.keys)
+    if how not in ("flipped", "unflipped"):
+        return skipped(f"{_SEALING_PROBLEMS[how]}: see 'response.encrypted'")
     headers = {k.lower(): v for k, v in result.exchange.response_headers.items()}
     value = headers.get("content-type")
     if value is None:
@@ -133,7 +140,7 @@ def _notification_check(key: ErrorKey) -> Callable[[Probe], Verdict]:
             "flowharness conformance check: please ignore",
             key=key,
         )
-        broken = broken_answer(result)
+        broken = broken_answer(result) or unreadable_answer(result)
         if broken is not None:
             return broken
         if result.status == 427 and token == PLACEHOLDER_TOKEN:

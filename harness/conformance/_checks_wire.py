@@ -12,12 +12,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness import crypto
 from harness.conformance._judging import (
+    ANSWER_SEALING,
     CheckSpec,
     Verdict,
     broken_answer,
     expect_status,
     failed,
     passed,
+    unreadable_answer,
 )
 from harness.conformance._probe import Probe
 from harness.conformance._report import Grade
@@ -27,7 +29,7 @@ from harness.conformance._report import Grade
 
 def check_ping(probe: Probe) -> Verdict:
     result = probe.ping()
-    broken = broken_answer(result)
+    broken = broken_answer(result) or unreadable_answer(result)
     if broken is not None:
         return broken
     if not result.ok:
@@ -127,7 +129,10 @@ def _short_iv(probe: Probe) -> Verdict:
         try:
             crypto.decrypt_response(result.exchange.response_body or b"", keys)
         except crypto.CryptoError as exc:
-            return failed(f"answered 200 with an answer that cannot be decrypted: {exc}")
+            # every answer sealed wrongly is one cause; only this one is another
+            sealing = ANSWER_SEALING if unreadable_answer(probe.ping()) is not None else None
+            detail = f"answered 200 with an answer that cannot be decrypted: {exc}"
+            return failed(detail, cause=sealing)
         return passed("200: decrypted it and answered with the flipped 12-byte IV")
     return failed(f"answered {result.status}, expected 421 or an encrypted 200")
 

@@ -17,6 +17,8 @@ class Verdict:
     detail: str
     hint: str | None = None
     """Replaces the check's own hint when this verdict needs a more precise one."""
+    cause: str | None = None
+    """A failure's root cause when other checks can fail for it too (see ANSWER_SEALING)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +42,8 @@ def warned(detail: str, hint: str | None = None) -> Verdict:
     return Verdict(Grade.WARN, detail, hint)
 
 
-def failed(detail: str, hint: str | None = None) -> Verdict:
-    return Verdict(Grade.FAIL, detail, hint)
+def failed(detail: str, hint: str | None = None, *, cause: str | None = None) -> Verdict:
+    return Verdict(Grade.FAIL, detail, hint, cause)
 
 
 def skipped(detail: str) -> Verdict:
@@ -55,6 +57,15 @@ _NO_ANSWER_HINT = (
 _SERVER_ERROR_HINT = (
     "A 5xx counts in the endpoint error rate that gets a flow throttled, then blocked: "
     "validate the input and answer a 4xx (or an encrypted error) instead of crashing."
+)
+ANSWER_SEALING = "answers WhatsApp cannot decrypt"
+"""One cause however many checks see it: an endpoint that seals its answers wrongly
+(plaintext JSON, quoted Base64, the request IV reused, ...) fails the health check, the
+error notifications and every other check that reads an answer, for that one reason."""
+
+_SEALING_HINT = (
+    "Send base64(AES-128-GCM(request key, request IV with every byte XOR 0xFF, JSON) + tag) "
+    "as the bare body of every 200: WhatsApp cannot read anything else."
 )
 _LEAK_HINT = (
     "Never send stack traces or exception text to clients: log them server-side and answer a "
@@ -79,6 +90,13 @@ def broken_answer(result: FlowResult) -> Verdict | None:
             _SERVER_ERROR_HINT,
         )
     return None
+
+
+def unreadable_answer(result: FlowResult) -> Verdict | None:
+    """A FAIL, with the sealing cause, for a 200 whose body the client cannot decrypt."""
+    if result.status != 200 or result.outcome is not Outcome.RESPONSE_DECRYPTION_ERROR:
+        return None
+    return failed(f"answered 200, but {result.error}", _SEALING_HINT, cause=ANSWER_SEALING)
 
 
 def expect_status(result: FlowResult, expected: int, *, other_4xx: Grade) -> Verdict:

@@ -29,12 +29,16 @@ def checks_table(report: ConformanceReport) -> Table:
     table.add_column("grade", no_wrap=True)
     table.add_column("detail", ratio=3)
     table.add_column("hint", ratio=2)
+    first_of = {id(r): group[0].id for group in report.findings for r in group[1:]}
     for result in report.results:
+        hint = result.hint or ""
+        if id(result) in first_of:  # one cause, one finding: say which one
+            hint = f"Same cause as {first_of[id(result)]}. {hint}".strip()
         table.add_row(
             Text(result.id),
             Text(str(result.grade).upper(), style=GRADE_STYLES[result.grade]),
             Text(result.detail),
-            Text(result.hint or "", style="italic"),
+            Text(hint, style="italic"),
         )
     return table
 

@@ -197,7 +197,8 @@ def _run(spec: CheckSpec, probe: Probe, reachable: bool) -> CheckResult:
         detail=verdict.detail,
         hint=hint,
         elapsed=time.perf_counter() - started,
-        cause=_cause(spec, verdict.grade, verdict.detail),
+        cause=(verdict.cause if verdict.grade is Grade.FAIL else None)
+        or _cause(spec, verdict.grade, verdict.detail),
     )
 
 

@@ -27,6 +27,7 @@ OPTION_LIMITS: dict[str, tuple[int, int]] = {
     "RadioButtonsGroup": (1, 20),
     "CheckboxGroup": (1, 20),
 }
+DROPDOWN_OPTIONS_WITH_IMAGES = 100  # Meta's Components reference, Dropdown limits
 MAX_COMPONENTS_PER_SCREEN = 50
 MAX_BRANCHES_PER_SCREEN = 10
 

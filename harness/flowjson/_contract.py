@@ -14,6 +14,11 @@ Transitions, by the request's ``action``:
 
 ``SUCCESS`` closes the flow from any screen and must carry
 ``extension_message_response.params.flow_token``.
+
+Data: a field the target screen does not declare, or one of the wrong type (null
+included), is a ``payload-schema-error``; a declared field left out is only a warning:
+Meta's Flow JSON reference (Dynamic properties) names omitting a property as a way to
+send "no value".
 """
 
 from __future__ import annotations
@@ -167,8 +172,16 @@ def _data_findings(flow: Flow, target: str, data: Mapping[str, Any]) -> list[Fin
             )
         )
     for name in declarations:
-        if name not in data:
-            findings.append(_schema_error(f"/data/{escape(name)}", f"{target} expects {name!r}"))
+        if name not in data:  # Meta: omitting a property is how data says "no value"
+            findings.append(
+                warning(
+                    "data-field-absent",
+                    f"/data/{escape(name)}",
+                    f"{target} declares {name!r}, which the answer leaves out: what is bound "
+                    "to it shows no value",
+                    f"send {name!r} when the screen needs it; omitting it is allowed",
+                )
+            )
     for name, value in data.items():
         pointer = f"/data/{escape(name)}"
         if name not in declarations:

@@ -6,7 +6,7 @@ from typing import Any
 
 import jsonschema
 
-from harness.flowjson._findings import Finding, error, warning
+from harness.flowjson._findings import Finding, error
 from harness.flowjson._model import DataDeclaration, Flow, escape
 
 
@@ -34,11 +34,12 @@ def _declaration_findings(declaration: DataDeclaration) -> list[Finding]:
     null_at = _first_null(declaration.example, example_pointer)
     if null_at is not None:
         return [
-            warning(
+            error(
                 "null-example",
                 null_at,
                 f"data field {name!r} has null in its __example__",
-                "Flow JSON has no null: give a real value of the declared type",
+                "Meta's validator fails on null: give a real value of the declared type, or "
+                "leave the field out of the example's object",
             )
         ]
     try:

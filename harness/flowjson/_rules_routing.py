@@ -76,7 +76,7 @@ def _model_references(flow: Flow) -> list[Finding]:
         for screen in flow.screens:
             if screen.id not in mentioned:
                 findings.append(
-                    warning(
+                    error(
                         "screen-not-in-routing-model",
                         screen.pointer,
                         f"screen {screen.id} does not appear in routing_model",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from harness.flowjson._bindings import is_expression, is_single_binding
 from harness.flowjson._catalog import (
+    DROPDOWN_OPTIONS_WITH_IMAGES,
     MAX_COMPONENTS_PER_SCREEN,
     OPTION_LIMITS,
     TEXT_INPUT_TYPES,
@@ -122,12 +125,17 @@ def _component_limits(component: Component) -> list[Finding]:
     options = component.properties.get("data-source")
     if component.type in OPTION_LIMITS and isinstance(options, list):
         low, high = OPTION_LIMITS[component.type]
+        images = any(isinstance(item, Mapping) and "image" in item for item in options)
+        if component.type == "Dropdown" and images:
+            high = DROPDOWN_OPTIONS_WITH_IMAGES
         if not low <= len(options) <= high:
+            with_images = " with images" if images and component.type == "Dropdown" else ""
             findings.append(
                 error(
                     "option-count-out-of-range",
                     f"{component.pointer}/data-source",
-                    f"{component.type} has {len(options)} options (allowed {low} to {high})",
+                    f"{component.type} has {len(options)} options{with_images} (allowed {low} "
+                    f"to {high})",
                     "trim the list, or use another component for long lists",
                 )
             )

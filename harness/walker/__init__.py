@@ -26,7 +26,15 @@ from harness.walker._exceptions import CDNError, InputError, UnsatisfiableInputE
 from harness.walker._journey import Call, Journey, JourneySettings
 from harness.walker._screen import ScreenState, Way
 from harness.walker._transcript import Notification, Step, Transcript
-from harness.walker._values import Context, MediaUploader, component_value, is_required, options
+from harness.walker._values import (
+    Context,
+    EmptyInputs,
+    MediaUploader,
+    component_value,
+    empty_value,
+    is_required,
+    options,
+)
 from harness.walker._walk import DEFAULT_FLOW_TOKEN, awalk, check_inputs, walk
 
 __all__ = [
@@ -36,6 +44,7 @@ __all__ = [
     "Call",
     "Chooser",
     "Context",
+    "EmptyInputs",
     "FixedChooser",
     "InputError",
     "Journey",
@@ -55,6 +64,7 @@ __all__ = [
     "awalk",
     "check_inputs",
     "component_value",
+    "empty_value",
     "is_required",
     "options",
     "walk",

@@ -17,7 +17,13 @@ from harness.flowjson._contract import RequestAction
 from harness.walker._choosers import NOTHING, Chooser
 from harness.walker._screen import Screens, ScreenState, Way
 from harness.walker._transcript import Ending, Notification, Step, StepKind, Transcript
-from harness.walker._values import MediaUploader, component_value, is_required
+from harness.walker._values import (
+    EmptyInputs,
+    MediaUploader,
+    component_value,
+    empty_value,
+    is_required,
+)
 from harness.walker._verdicts import judge
 
 ErrorMessagePolicy = Literal["retry", "end"]
@@ -47,6 +53,7 @@ class JourneySettings:
     notify_errors: bool = True
     on_error_message: ErrorMessagePolicy = "retry"
     max_retries: int = 2
+    empty_inputs: EmptyInputs = "empty"
 
 
 Run = Generator[Call, FlowResult, Any]
@@ -137,6 +144,7 @@ class Journey:
             state.decided.add(component.pointer)
             value = self._decide(state, component)
             if value is _SKIP:
+                self._leave_empty(state, component)
                 continue
             for action in state.set_value(component, value):
                 if action.name == "update_data":
@@ -161,6 +169,15 @@ class Journey:
         return component_value(
             component, chooser=self.chooser, context=context, key=key, media=self.media
         )
+
+    def _leave_empty(self, state: ScreenState, component: Component) -> None:
+        """An optional input left empty holds its empty value (see EmptyInputs)."""
+        if self.settings.empty_inputs == "omit":
+            return
+        empty = empty_value(component, state.context())
+        if empty is not NOTHING:
+            assert component.name is not None
+            state.form[component.name] = empty
 
     # -- leaving -------------------------------------------------------------------
 
@@ -294,6 +311,7 @@ class Journey:
 
 
 def _payload(state: ScreenState, action: Action) -> dict[str, Any]:
-    """The action's payload as sent: bindings resolved, empty fields left out."""
+    """The action's payload as sent: bindings resolved; a binding to an input nobody
+    filled and that holds no empty value (see EmptyInputs) sends no key."""
     resolved = state.resolve(dict(action.payload))
     return {key: value for key, value in resolved.items() if value is not None}

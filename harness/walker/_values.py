@@ -11,13 +11,13 @@ import hashlib
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import phonenumbers
 
 from harness.flowjson import Component, ExpressionError, resolve
 from harness.walker import _dates
-from harness.walker._choosers import Chooser
+from harness.walker._choosers import NOTHING, Chooser
 from harness.walker._exceptions import UnsatisfiableInputError
 
 CHOICE_COMPONENTS = frozenset({"Dropdown", "RadioButtonsGroup", "CheckboxGroup", "ChipsSelector"})
@@ -36,6 +36,40 @@ _MEDIA_MAGIC = {
     "image/png": (b"\x89PNG\r\n\x1a\n", b"", ".png"),
     "application/pdf": (b"%PDF-1.4\n", b"\n%%EOF\n", ".pdf"),
 }
+
+
+EmptyInputs = Literal["empty", "omit"]
+"""What the walker sends for an optional input the person left empty.
+
+``"empty"`` (the default): the input's empty value, so ``${form.x}`` in a payload resolves
+to ``""`` for text, date and single-choice inputs, ``[]`` for multiple choices and media,
+``false`` for an OptIn. Meta's Flow JSON reference treats an input nobody filled as ``''``:
+its nested-expression example ``(${form.first_name} != '') || (${form.last_name} != '')``
+("You provided at least your first or last name") and its forward-reference example
+(``${screen.SELECT_INSURANCE.form.insurance} != ''`` "when the value ... is empty"),
+developers.facebook.com/docs/whatsapp/flows/reference/flowjson, sections "Nested
+expressions" and "Global dynamic and form properties". Meta does not say what the payload
+then carries; an endpoint must accept both, so ``"omit"`` sends no key at all.
+"""
+
+_EMPTY_STRING = frozenset(
+    {"TextInput", "TextArea", "Dropdown", "RadioButtonsGroup", "DatePicker", "CalendarPicker"}
+)
+
+
+def empty_value(component: Component, context: Context) -> Any:
+    """The value of an input nobody filled, or NOTHING when there is none to send (a
+    CalendarPicker range: Meta shows no empty range)."""
+    kind = component.type
+    if kind == "CalendarPicker" and context.property(component, "mode", "single") == "range":
+        return NOTHING
+    if kind in _EMPTY_STRING:
+        return ""
+    if kind in MULTI_CHOICE or component.is_media_picker:
+        return []
+    if kind == "OptIn":
+        return False
+    return NOTHING
 
 
 class MediaUploader(Protocol):

@@ -14,6 +14,7 @@ from harness.walker._choosers import Chooser, FixedChooser, RandomChooser
 from harness.walker._exceptions import InputError
 from harness.walker._journey import Call, ErrorMessagePolicy, Journey, JourneySettings, Run
 from harness.walker._transcript import Transcript
+from harness.walker._values import EmptyInputs
 
 DEFAULT_FLOW_TOKEN = "flowharness-walk"
 
@@ -46,6 +47,7 @@ def walk(
     on_error_message: ErrorMessagePolicy = "retry",
     max_retries: int = 2,
     cdn: MockCDN | None = None,
+    empty_inputs: EmptyInputs = "empty",
 ) -> Transcript:
     """Play one user through ``flow`` against the endpoint behind ``client``.
 
@@ -57,6 +59,9 @@ def walk(
     :class:`MockCDN` started for the walk). Invalid answers are reported back with an
     error notification unless ``notify_errors`` is false; an ``error_message`` answer is
     retried with new values up to ``max_retries`` times, or ends the walk (``"end"``).
+    An optional input left empty sends its empty value (``""``, ``[]``, ``false``) with
+    ``empty_inputs="empty"``, the way Meta's Flow JSON reference reads an unfilled input,
+    or no key at all with ``"omit"``: see :data:`harness.walker.EmptyInputs`.
     """
     if isinstance(client, AsyncFlowClient) or not isinstance(client, FlowClient):
         raise InputError(f"walk() needs a FlowClient, not {type(client).__name__} (see awalk)")
@@ -82,6 +87,7 @@ async def awalk(
     on_error_message: ErrorMessagePolicy = "retry",
     max_retries: int = 2,
     cdn: MockCDN | None = None,
+    empty_inputs: EmptyInputs = "empty",
 ) -> Transcript:
     """:func:`walk` with an :class:`~harness.client.AsyncFlowClient`."""
     if not isinstance(client, AsyncFlowClient):
@@ -120,6 +126,8 @@ def _journey(source: Flow | FlowSource, options: dict[str, Any], media: Any) -> 
         raise InputError(
             f"on_error_message must be 'retry' or 'end', not {options['on_error_message']!r}"
         )
+    if options["empty_inputs"] not in ("empty", "omit"):
+        raise InputError(f"empty_inputs must be 'empty' or 'omit', not {options['empty_inputs']!r}")
     chooser = options["chooser"]
     if chooser is not None and options["seed"] is not None:
         raise InputError("pass seed= or chooser=, not both: a chooser brings its own randomness")
@@ -137,6 +145,7 @@ def _journey(source: Flow | FlowSource, options: dict[str, Any], media: Any) -> 
         notify_errors=bool(options["notify_errors"]),
         on_error_message=options["on_error_message"],
         max_retries=max_retries,
+        empty_inputs=options["empty_inputs"],
     )
     return Journey(flow, chooser, settings, media)
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.support import broken_endpoints
+from tests.support.corpus import corpus  # noqa: F401 - the endpoint corpus fixture
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ import pytest
 from harness.conformance import fuzz_endpoint, load_finding, replay_finding
 from harness.testing import make_test_endpoint
 from tests.support import broken_endpoints
+from tests.support.corpus import corpus_token
 
 
 def _fuzz(endpoint, public_pem, app_secret, token, examples, **options):
@@ -105,3 +106,52 @@ def test_a_broken_reproducer_file_says_what_is_wrong(tmp_path, reference) -> Non
 
     with pytest.raises(ReproducerError, match="not a flowharness fuzz finding"):
         replay_finding(path, reference)
+
+
+# -- an endpoint that dies mid-fuzz (a real process): the fuzzer stops and says why --------
+
+
+def test_the_fuzzer_stops_when_the_endpoint_dies_and_says_after_which_request(
+    corpus, public_pem, app_secret
+) -> None:
+    endpoint = corpus("python", "crash_on_missing_header")  # exits on an unsigned request
+
+    report = _fuzz(endpoint.url, public_pem, app_secret, corpus_token(), 200, seed=3, timeout=5)
+
+    assert endpoint.process.poll() is not None  # it really died
+    assert 2 <= report.requests_sent < 200  # it answered some first: it died mid-run
+    assert report.stopped is not None
+    assert report.stopped.startswith(
+        f"the endpoint stopped answering after fuzz request {report.requests_sent} ("
+    )
+    assert "signature missing" in report.stopped  # the request that killed it, described
+    assert report.stopped.endswith("the rest was not sent")
+    dropped = [f for f in report.findings if f.kind == "dropped-connection"]
+    assert len(dropped) == 1
+    assert not dropped[0].minimized  # not shrunk: replaying it would only find a dead port
+    headers = {name.lower() for name, _ in dropped[0].request.headers}
+    assert "x-hub-signature-256" not in headers
+
+
+@pytest.mark.slow
+def test_check_fuzz_against_a_node_endpoint_that_dies_says_why_it_stopped(
+    corpus, public_pem_file, app_secret, tmp_path
+) -> None:
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    endpoint = corpus("node", "crash-on-missing-header")
+    result = CliRunner().invoke(
+        main,
+        ["check", endpoint.url, "--public-key", str(public_pem_file), "--only", "ping",
+         "--fuzz", "200", "--fuzz-seed", "3", "--flow-token", corpus_token(),
+         "--fuzz-out", str(tmp_path)],
+        env={"FLOWHARNESS_APP_SECRET": app_secret, "COLUMNS": "200"},
+    )  # fmt: skip
+
+    assert endpoint.process.poll() is not None
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.output.split())
+    assert "Stopped: the endpoint stopped answering after fuzz request" in text
+    assert "the rest was not sent" in text

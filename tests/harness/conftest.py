@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness import crypto
 from harness.testing import FakeEndpoint, make_test_endpoint, run_server
+from tests.support.corpus import corpus  # noqa: F401 - the endpoint corpus fixture
 
 
 @pytest.fixture(scope="session")

@@ -255,6 +255,88 @@ def test_send_payload_that_is_not_json(url: str, env: dict[str, str | None]) -> 
     assert "not JSON" in result.output
 
 
+# -- send --flow: the answer against a flow nobody here wrote (Meta's template) --------
+
+APPOINTMENT = Path(__file__).parents[1] / "data/flows/meta/meta-v7.0-book-an-appointment.json"
+FROM_DETAILS = json.dumps({"version": "3.0", "action": "data_exchange", "screen": "DETAILS",
+                           "data": {"name": "Ada"}, "flow_token": "tok-7"})  # fmt: skip
+SUMMARY_DATA = {
+    "appointment": "Beauty at King's Cross, Mon Jan 01 2024 at 11:30",
+    "details": "Name: Ada", "department": "beauty", "location": "1", "date": "2024-01-01",
+    "time": "11:30", "name": "Ada", "email": "ada@example.com", "phone": "123456789",
+    "more_details": "",
+}  # fmt: skip
+
+
+def _send_flow(
+    url: str, env: dict[str, str | None], endpoint: FakeEndpoint, answer: dict[str, object],
+    payload: str = FROM_DETAILS,
+) -> Result:  # fmt: skip
+    endpoint.handler = lambda request: answer
+    return run("send", url, "--payload", payload, "--flow", str(APPOINTMENT), env=env)
+
+
+@pytest.fixture
+def restore_handler(endpoint: FakeEndpoint) -> Iterator[None]:
+    handler = endpoint.handler
+    yield
+    endpoint.handler = handler
+
+
+@pytest.mark.usefixtures("restore_handler")
+def test_send_flow_accepts_an_answer_the_flow_allows(
+    url: str, env: dict[str, str | None], endpoint: FakeEndpoint
+) -> None:
+    result = _send_flow(url, env, endpoint, {"screen": "SUMMARY", "data": SUMMARY_DATA})
+    assert result.exit_code == 0, result.output
+    assert "would reject" not in result.output
+    assert endpoint.received[-1].payload == json.loads(FROM_DETAILS)
+
+
+@pytest.mark.usefixtures("restore_handler")
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ({"screen": "CHECKOUT", "data": {}}, "does not exist in the flow"),
+        ({"screen": "APPOINTMENT", "data": {}}, "invalid-screen-transition"),
+        ({"screen": "SUMMARY", "data": {**SUMMARY_DATA, "time": 1130}}, "payload-schema-error"),
+        ({"screen": "SUMMARY", "data": {**SUMMARY_DATA, "coupon": "X"}}, "declares no 'coupon'"),
+        ({"screen": "SUCCESS", "data": {}}, "flow_token"),
+    ],
+    ids=["unknown-screen", "move-not-routed", "wrong-type", "undeclared-field", "no-token"],
+)
+def test_send_flow_rejects_what_whatsapp_would(
+    url: str, env: dict[str, str | None], endpoint: FakeEndpoint, answer: dict[str, object],
+    expected: str,
+) -> None:  # fmt: skip
+    result = _send_flow(url, env, endpoint, answer)
+    assert result.exit_code == 1, result.output
+    assert "WhatsApp would reject the answer" in result.output
+    assert expected in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.usefixtures("restore_handler")
+def test_send_flow_names_a_request_screen_the_flow_lacks(
+    url: str, env: dict[str, str | None], endpoint: FakeEndpoint
+) -> None:
+    payload = FROM_DETAILS.replace('"DETAILS"', '"GHOST"')
+    result = _send_flow(url, env, endpoint, {"screen": "SUMMARY", "data": SUMMARY_DATA}, payload)
+    assert result.exit_code == 1
+    assert "the request's screen 'GHOST' is not in the flow" in result.output
+
+
+def test_send_flow_with_broken_flow_json_is_a_usage_error(
+    url: str, env: dict[str, str | None], tmp_path: Path
+) -> None:
+    broken = tmp_path / "flow.json"
+    broken.write_text('{"version": "7.0", "screens": [')
+    result = run("send", url, "--payload", FROM_DETAILS, "--flow", str(broken), env=env)
+    assert result.exit_code == 2
+    assert "--flow" in result.output
+    assert "Traceback" not in result.output
+
+
 # -- demo ----------------------------------------------------------------------------
 
 

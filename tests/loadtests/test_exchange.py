@@ -85,7 +85,12 @@ def test_answers_of_the_lead_journey_are_accepted(
         ("INIT", None, ["LEAD"], "not a JSON object"),
         ("INIT", None, {"screen": "LEAD"}, "lacks a string 'screen' and an object 'data'"),
         ("INIT", None, {"screen": "CONFIRM", "data": CONFIRM_DATA}, "invalid-screen-transition"),
-        ("data_exchange", "LEAD", {"screen": "CONFIRM", "data": {}}, "payload-schema-error"),
+        (
+            "data_exchange",
+            "LEAD",
+            {"screen": "CONFIRM", "data": {**CONFIRM_DATA, "email": 5}},
+            "payload-schema-error",
+        ),
         ("data_exchange", "CONFIRM", {"screen": "SUCCESS", "data": {}}, "without extension"),
         (
             "data_exchange",

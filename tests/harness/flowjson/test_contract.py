@@ -68,7 +68,6 @@ def test_the_same_screen_with_an_error_message_is_allowed(flow: Flow) -> None:
 @pytest.mark.parametrize(
     ("data", "pointer"),
     [
-        ({}, "/data/insurances"),
         ({"insurances": INSURANCES, "bonus": 1}, "/data/bonus"),
         ({"insurances": "home"}, "/data/insurances"),
         ({"insurances": [{"id": 7}]}, "/data/insurances/0/id"),
@@ -91,6 +90,18 @@ def test_malformed_answers(flow: Flow, answer: Any, pointer: str) -> None:
     assert found(check_response(flow, "SECOND_SCREEN", answer)) == [
         ("error", "payload-schema-error", pointer)
     ]
+
+
+def test_a_declared_field_left_out_is_only_a_warning(flow: Flow) -> None:
+    """Meta's Flow JSON reference: omit a property to send "no value"."""
+    findings = check_response(flow, None, {"screen": "FIRST_SCREEN", "data": {}})
+    assert found(findings) == [("warning", "data-field-absent", "/data/insurances")]
+
+
+def test_null_is_a_payload_schema_error(flow: Flow) -> None:
+    """Meta's Flow JSON reference: "providing a null value will cause validation to fail"."""
+    findings = check_response(flow, None, {"screen": "FIRST_SCREEN", "data": {"insurances": None}})
+    assert found(findings) == [("error", "payload-schema-error", "/data/insurances")]
 
 
 def test_error_message_must_be_a_string(flow: Flow) -> None:

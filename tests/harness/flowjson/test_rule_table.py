@@ -16,6 +16,7 @@ import pytest
 
 from harness.client import Exchange, FlowResult, Outcome
 from harness.flowjson import RULE_TABLE, Finding, check_response, load_flow, validate
+from harness.flowjson import _rule_table as _table
 from harness.flowjson._loader import _SCHEMA_CODES
 from harness.walker._verdicts import judge
 
@@ -504,6 +505,10 @@ CASES: dict[str, tuple[Case, Case]] = {
         lambda m: _answer(m, {"screen": "MIDDLE", "data": {"name": 5}}),
         lambda m: _answer(m, {"screen": "MIDDLE", "data": {"name": "5"}}),
     ),
+    "data-field-absent": (
+        lambda m: _answer(m, {"screen": "MIDDLE", "data": {}}),
+        lambda m: _answer(m, {"screen": "MIDDLE", "data": {"name": ""}}),
+    ),
     "missing-flow-token": (
         lambda m: _answer(
             m, {"screen": "SUCCESS", "data": {"extension_message_response": {"params": {}}}}
@@ -609,3 +614,36 @@ def test_documented_codes_equal_implemented_codes() -> None:
     implemented = _implemented_codes()
     assert implemented - set(RULE_TABLE) == set(), "implemented but not documented"
     assert set(RULE_TABLE) - implemented == set(), "documented but never reported"
+
+
+def test_every_error_cites_a_meta_page_and_the_section_that_states_it() -> None:
+    pages = (_table.FLOW_JSON, _table.COMPONENTS, _table.MEDIA, _table.ENDPOINT, _table.ERRORS,
+             _table.VERSIONS)  # fmt: skip
+    for code, rule in RULE_TABLE.items():
+        if rule.severity != "error":
+            continue
+        assert rule.source is not None
+        cited = [page for page in pages if page in rule.source]
+        assert cited, f"{code}: no Meta page in {rule.source!r}"
+        assert len(rule.source) > len(cited[0]) + 10, f"{code}: the page, but no section"
+
+
+def _dropdown(count: int, *, images: bool) -> Callable[[dict[str, Any]], None]:
+    def mutate(flow: dict[str, Any]) -> None:
+        image = {"image": "iVBORw0KGgo="} if images else {}
+        options = [{"id": str(i), "title": str(i), **image} for i in range(count)]
+        dropdown = {"type": "Dropdown", "name": "pick", "label": "Pick", "data-source": options}
+        _children(flow, 0).insert(1, dropdown)
+
+    return mutate
+
+
+@pytest.mark.parametrize(
+    ("count", "images", "reported"),
+    [(200, False, False), (201, False, True), (100, True, False), (101, True, True)],
+)
+def test_a_dropdown_with_images_holds_at_most_100_options(
+    make: Any, count: int, images: bool, reported: bool
+) -> None:
+    codes = [item.code for item in _flow(make, _dropdown(count, images=images))]
+    assert ("option-count-out-of-range" in codes) is reported

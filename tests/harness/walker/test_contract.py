@@ -57,8 +57,6 @@ MISTAKES = [
      "invalid-screen-transition", "invalid-screen-transition"),
     ("extra data field", NAV, "data_exchange", "FIRST_SCREEN", _extra_field,
      "payload-schema-error", "payload-schema-error"),
-    ("missing data field", NAV, "INIT", None, _missing_field,
-     "payload-schema-error", "payload-schema-error"),
     ("mistyped data field", NAV, "INIT", None, _mistyped_field,
      "payload-schema-error", "payload-schema-error"),
 ]  # fmt: skip
@@ -90,6 +88,17 @@ def test_contract_mistakes_become_findings_and_notifications(
     assert notice["error"] == error
     assert transcript.notifications[0].error == error
     assert transcript.notifications[0].outcome == "ok"  # the stub acknowledged it
+
+
+def test_a_declared_field_left_out_is_a_warning_not_a_notification(
+    stub_client: Any, corpus: Any
+) -> None:
+    model = corpus(NAV)
+    with stub_client(model, rewrite=_when("INIT", None, _missing_field)) as (client, app):
+        transcript = walk(model, client, seed=0)
+    assert ("warning", "data-field-absent") in [(f.severity, f.code) for f in transcript.findings]
+    assert transcript.errors == []
+    assert _notifications(app) == []
 
 
 def test_success_without_flow_token(stub_client: Any, corpus: Any) -> None:

@@ -34,13 +34,18 @@ def test_fixed_inputs_reach_the_completion(corpus: Any, stub_client: Any) -> Non
     assert transcript.steps[0].inputs == inputs["SIGN_UP"]
 
 
-def test_none_leaves_an_optional_field_out(corpus: Any, stub_client: Any) -> None:
+def test_none_leaves_an_optional_field_empty(corpus: Any, stub_client: Any) -> None:
     flow = corpus("v2.1-support-request")
     with stub_client(flow) as (client, _app):
         transcript = walk(flow, client, inputs={"DETAILS": {"description": None}}, seed=1)
+        omitted = walk(
+            flow, client, inputs={"DETAILS": {"description": None}}, seed=1, empty_inputs="omit"
+        )
     assert transcript.completed
-    assert "description" not in transcript.completion  # type: ignore[operator]
+    assert transcript.completion["description"] == ""  # type: ignore[index]
     assert transcript.completion["name"]  # type: ignore[index]
+    assert omitted.completed
+    assert "description" not in omitted.completion  # type: ignore[operator]
 
 
 def test_a_navigation_list_item_can_be_fixed(corpus: Any, stub_client: Any) -> None:

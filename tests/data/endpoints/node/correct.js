@@ -1,8 +1,10 @@
 // A careful Express endpoint: every failure becomes the status WhatsApp expects.
 import express from "express";
+import crypto from "node:crypto";
 import { decryptRequest, encryptResponse, signatureOk, tokenOk } from "./flows-crypto.js";
 
-const { PRIVATE_KEY, APP_SECRET, PORT } = process.env;
+const { APP_SECRET, PORT } = process.env;
+const PRIVATE_KEY = crypto.createPrivateKey(process.env.PRIVATE_KEY);  // parsed once, at start-up
 const app = express();
 app.use(express.json({ limit: "1mb", verify: (req, res, buf) => { req.rawBody = buf; } }));
 

@@ -1,10 +1,11 @@
 // Decrypt a Flows request and encrypt the answer, as the tutorials show.
 import crypto from "node:crypto";
 
-export function decryptRequest(body, privatePem) {
+// privateKey: a KeyObject (parsed once at start-up) or the PEM text itself
+export function decryptRequest(body, privateKey) {
   const { encrypted_aes_key, encrypted_flow_data, initial_vector } = body;
   const aesKey = crypto.privateDecrypt(
-    { key: crypto.createPrivateKey(privatePem), padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
+    { key: privateKey, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
     Buffer.from(encrypted_aes_key, "base64"),
   );
   const data = Buffer.from(encrypted_flow_data, "base64");
