@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
+from harness.cli._console import make_console
 from harness.cli._options import (
     client_options,
     flow_token_option,
@@ -106,7 +106,7 @@ def check(
         raise click.UsageError("give --flow-token or --token-command, not both")
     key = require_public_key(public_key)
     secret = require_app_secret(app_secret)
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     try:
         source = command_token_source(token_command) if token_command else flow_token
         with console.status("Checking the endpoint..."):
@@ -129,7 +129,7 @@ def check(
     if as_json:
         click.echo(report.to_json())
     else:
-        Console(highlight=False).print(report_renderable(report))
+        make_console(highlight=False).print(report_renderable(report))
     raise SystemExit(0 if report.ok else 1)
 
 

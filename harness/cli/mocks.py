@@ -183,8 +183,9 @@ def _announce(running: Sequence[_Running], as_json: bool) -> None:
         click.echo(json.dumps(line, separators=(",", ":")))
         sys.stdout.flush()
         return
-    from rich.console import Console
     from rich.table import Table
+
+    from harness.cli._console import make_console
 
     table = Table(title="flowharness mocks (Ctrl-C to stop)")
     for column in ("mock", "url", "admin", "credentials"):
@@ -196,7 +197,7 @@ def _announce(running: Sequence[_Running], as_json: bool) -> None:
             url = f"smtp://{data['smtp_host']}:{data['smtp_port']}\n{url}"
         creds = "\n".join(f"{k}: {v}" for k, v in data["credentials"].items()) or "-"
         table.add_row(item.spec.name, url, data["admin_url"], creds)
-    Console().print(table)
+    make_console().print(table)
     sys.stdout.flush()
 
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.text import Text
 
+from harness.cli._console import make_console
 from harness.cli._options import client_options, flow_token_option, open_client
 from harness.flowjson import Finding, FlowJSONError, load_flow
 from harness.walker import DEFAULT_FLOW_TOKEN, Transcript, WalkerError
@@ -89,7 +89,7 @@ def walk(
 
 
 def _print(transcripts: list[tuple[int, Transcript]]) -> None:
-    console = Console(highlight=False, soft_wrap=True)
+    console = make_console(highlight=False, soft_wrap=True)
     for seed, transcript in transcripts:
         head = Text(f"journey seed={seed}: ", style="bold")
         if transcript.completed:
