@@ -6,10 +6,13 @@ import json
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
 from harness.cli._console import make_console
 from harness.cli._options import client_options, flow_token_option, open_client
+from harness.cli._progress import CountProgress
 from harness.flowjson import Finding, FlowJSONError, load_flow
 from harness.walker import DEFAULT_FLOW_TOKEN, Transcript, WalkerError
 from harness.walker import walk as walk_flow
@@ -39,6 +42,12 @@ _STYLES = {"error": "bold red", "warning": "yellow"}
 )
 @click.option("--max-steps", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the transcripts as JSON.")
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="With several journeys, one line per journey (a summary table otherwise).",
+)
 def walk(
     flow_file: Path,
     endpoint: str,
@@ -51,6 +60,7 @@ def walk(
     seed: int,
     max_steps: int,
     as_json: bool,
+    verbose: bool,
 ) -> None:
     """Walk JOURNEYS users through FLOW.json against the endpoint at URL.
 
@@ -64,9 +74,14 @@ def walk(
     except FlowJSONError as exc:
         raise click.ClickException(f"cannot walk {flow_file}: {exc}") from exc
     transcripts: list[tuple[int, Transcript]] = []
-    with open_client(
-        endpoint, public_key=public_key, app_secret=app_secret, budget=budget, timeout=timeout
-    ) as client:
+    console = make_console(highlight=False, soft_wrap=True, stderr=as_json)
+    with (
+        open_client(
+            endpoint, public_key=public_key, app_secret=app_secret, budget=budget, timeout=timeout
+        ) as client,
+        CountProgress(console) as progress,
+    ):
+        task = progress.add("journeys", count if count > 1 else None)
         for number in range(count):
             try:
                 transcript = walk_flow(
@@ -79,17 +94,83 @@ def walk(
             except WalkerError as exc:
                 raise click.ClickException(f"journey {number + 1}: {exc}") from exc
             transcripts.append((seed + number, transcript))
+            if verbose and count > 1 and not as_json:
+                console.print(_journey_line(seed + number, transcript))
+            progress.advance(task, note=_tally(transcripts))
     if as_json:
         entries = [{"seed": s, **t.to_dict()} for s, t in transcripts]
         click.echo(json.dumps(entries, indent=2, ensure_ascii=False, default=str))
+    elif count == 1:
+        _print(console, transcripts)
     else:
-        _print(transcripts)
+        _summarise(console, transcripts, flow_file)
     failed = any(not t.completed or t.findings for _, t in transcripts)
     raise SystemExit(1 if failed else 0)
 
 
-def _print(transcripts: list[tuple[int, Transcript]]) -> None:
-    console = make_console(highlight=False, soft_wrap=True)
+def _tally(transcripts: list[tuple[int, Transcript]]) -> str:
+    incomplete = sum(not t.completed for _, t in transcripts)
+    findings = sum(len(t.findings) for _, t in transcripts)
+    return f"{incomplete} incomplete, {findings} finding(s)" if incomplete or findings else ""
+
+
+def _journey_line(seed: int, transcript: Transcript) -> Text:
+    line = Text(f"seed={seed}: ", style="bold")
+    if transcript.completed:
+        line.append("completed", style="green")
+    else:
+        line.append(f"NOT completed ({transcript.ending})", style="bold red")
+    line.append(f"  {' -> '.join(transcript.screens)}")
+    if transcript.findings:
+        line.append(f"  {len(transcript.findings)} finding(s)", style="red")
+    return line
+
+
+def _summarise(
+    console: Console, transcripts: list[tuple[int, Transcript]], flow_file: Path
+) -> None:
+    """Journeys by ending, findings by rule and place, and how to replay one."""
+    endings: dict[str, list[int]] = {}
+    for seed, transcript in transcripts:
+        endings.setdefault(transcript.ending, []).append(seed)
+    table = Table(title=f"{len(transcripts)} journeys through {flow_file}")
+    for column in ("ending", "journeys", "seeds"):
+        table.add_column(column)
+    for ending, seeds in sorted(endings.items(), key=lambda item: -len(item[1])):
+        table.add_row(ending, str(len(seeds)), _seeds(seeds))
+    console.print(table)
+    grouped: dict[tuple[str, str, str], list[tuple[int, Finding]]] = {}
+    for seed, transcript in transcripts:
+        for finding in transcript.findings:
+            key = (finding.severity, finding.code, finding.pointer or "/")
+            grouped.setdefault(key, []).append((seed, finding))
+    if grouped:
+        findings = Table(title="findings")
+        for column in ("severity", "rule", "where", "times", "seeds", "first message"):
+            findings.add_column(column, overflow="fold")
+        for (severity, code, pointer), items in sorted(grouped.items()):
+            seeds = sorted({seed for seed, _ in items})
+            findings.add_row(
+                Text(severity, style=_STYLES[severity]),
+                code,
+                pointer,
+                str(len(items)),
+                _seeds(seeds),
+                items[0][1].message,
+            )
+        console.print(findings)
+    console.print(_summary(transcripts))
+    replay = next((s for s, t in transcripts if not t.completed or t.findings), None)
+    if replay is not None:
+        console.print(f"replay one in full: --seed {replay} --journeys 1", style="dim")
+
+
+def _seeds(seeds: list[int], shown: int = 8) -> str:
+    text = ", ".join(str(seed) for seed in seeds[:shown])
+    return text + (f" (+{len(seeds) - shown})" if len(seeds) > shown else "")
+
+
+def _print(console: Console, transcripts: list[tuple[int, Transcript]]) -> None:
     for seed, transcript in transcripts:
         head = Text(f"journey seed={seed}: ", style="bold")
         if transcript.completed:
@@ -107,11 +188,14 @@ def _print(transcripts: list[tuple[int, Transcript]]) -> None:
             if step.notification:
                 note = step.notification
                 console.print(Text(f"    reported {note.error!r} to the endpoint: {note.outcome}"))
+    console.print(_summary(transcripts))
+
+
+def _summary(transcripts: list[tuple[int, Transcript]]) -> Text:
     total = sum(len(t.findings) for _, t in transcripts)
     done = sum(t.completed for _, t in transcripts)
     style = "bold green" if total == 0 and done == len(transcripts) else "bold red"
-    summary = f"{done}/{len(transcripts)} journey(s) completed, {total} finding(s)"
-    console.print(Text(summary, style=style))
+    return Text(f"{done}/{len(transcripts)} journey(s) completed, {total} finding(s)", style=style)
 
 
 def _line(finding: Finding) -> Text:
