@@ -109,7 +109,12 @@ def test_an_endpoint_answering_in_4_s_fails_the_budget(
     checked = verdict(prefix)
     assert checked.returncode == 1, checked.stdout
     assert checked.stdout.startswith("FAIL: ")
-    assert "p90 4.00 s > 1.00 s" in checked.stdout
+    figures = figures_from_csv(prefix)
+    assert figures.requests > 0
+    assert figures.failures == figures.requests  # each answer took 4 s: all over budget
+    assert figures.over_budget >= 1
+    # at least the 4 s delay (locust keeps 100 ms resolution above 1 s); a busy machine adds
+    assert 3.9 <= figures.p90_seconds <= 9.5
 
 
 def test_missing_settings_stop_locust_with_the_fix(endpoint_env: dict[str, str]) -> None:
