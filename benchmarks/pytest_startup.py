@@ -54,13 +54,13 @@ def _time(python: Path, suite: Path, runs: int) -> tuple[float, float, float]:
     return statistics.median(walls), min(walls), statistics.median(cpus)
 
 
-def _plugins(python: Path) -> str:
+def _plugins(python: Path, suite: Path) -> str:
     probe = (
         "import importlib.metadata as m; "
         "print(', '.join(sorted(e.name for e in m.entry_points(group='pytest11'))) or '-')"
     )
-    return subprocess.run(
-        [str(python), "-c", probe], capture_output=True, text=True, check=True
+    return subprocess.run(  # in the suite: the current directory is on sys.path
+        [str(python), "-c", probe], cwd=suite, capture_output=True, text=True, check=True
     ).stdout.strip()
 
 
@@ -102,7 +102,7 @@ def main() -> int:
                 f"{label:42} wall median {median:.3f} s (fastest {fastest:.3f} s), "
                 f"CPU {cpu:.3f} s; +{median - baseline[0]:.3f} s wall, "
                 f"+{cpu - baseline[1]:.3f} s CPU over pytest alone\n"
-                f"{'':42} pytest11 plugins: {_plugins(bin_dir / 'python')}"
+                f"{'':42} pytest11 plugins: {_plugins(bin_dir / 'python', suite)}"
             )
     return 0
 

@@ -1,7 +1,8 @@
 """``flowharness token``: issue (and optionally send) or check a reference-server flow token.
 
 Secrets and Cloud API settings come from the reference server's environment
-(``FLOWHARNESS_FLOW_TOKEN_SECRETS``, ``FLOWHARNESS_CLOUD_API_*``; see ``.env.example``).
+(``FLOWHARNESS_FLOW_TOKEN_SECRETS``, ``FLOWHARNESS_CLOUD_API_*``, in the environment or
+``./.env``; ``flowharness serve --print-env`` lists them all).
 """
 
 from __future__ import annotations

@@ -176,3 +176,18 @@ def test_progress_snapshots_round_trip(tmp_path: Path) -> None:
     )
     path.write_text("{half", encoding="utf-8")
     assert read_snapshot(path) is None
+
+
+def test_without_the_load_extra_the_command_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "locust" else real(name, *a)
+    )
+    code, output = invoke("smoke")
+    assert code == 1
+    assert "flowharness load needs locust" in output
+    assert "pip install 'flowharness[load]'" in output

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ from pydantic import SecretStr
 
 from harness import crypto
 from harness.cli import main
+from harness.client import FlowClient, Outcome
 from reference_server import Settings
 from reference_server._configuration import (
     SERVE,
@@ -197,3 +201,35 @@ def test_a_malformed_token_secret_list_is_explained(monkeypatch: pytest.MonkeyPa
     assert "FLOWHARNESS_FLOW_TOKEN_SECRETS: is not JSON" in result.output
     assert 'e.g. FLOWHARNESS_FLOW_TOKEN_SECRETS=["change-me-token-secret"]' in result.output
     assert "EnvSettingsSource" not in result.output
+
+
+@pytest.mark.slow
+def test_serve_reads_dot_env_and_says_where_it_listens(
+    tmp_path: Path, key_file: Path, public_pem: bytes, app_secret: str
+) -> None:
+    (tmp_path / ".env").write_text(
+        f'FLOWHARNESS_PRIVATE_KEY_FILES=["{key_file}"]\n'
+        f'FLOWHARNESS_APP_SECRETS=["{app_secret}"]\n'
+        'FLOWHARNESS_FLOW_TOKEN_SECRETS=["token-secret"]\n',
+        encoding="utf-8",
+    )
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("FLOWHARNESS_")}
+    command = [str(Path(sys.executable).parent / "flowharness"), "serve", "--port", "0"]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().decode()  # blocks until the line (or exit)
+        match = re.search(r"listening on (http://127\.0\.0\.1:(\d+)/)", line)
+        assert match, line + (process.stderr.read().decode() if process.poll() is not None else "")
+        assert int(match.group(2)) > 0
+        with FlowClient(match.group(1), public_key=public_pem, app_secret=app_secret) as client:
+            result = client.ping()
+        assert result.outcome is Outcome.OK
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()

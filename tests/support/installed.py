@@ -26,14 +26,7 @@ def build_wheel(destination: Path, checkout: Path = ROOT) -> Path:
     """Build the flowharness wheel of ``checkout`` into ``destination``; its path."""
     source = destination / "source"
     shutil.copytree(checkout, source, ignore=_NOT_SHIPPED)
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(destination), "."],
-        cwd=source,
-        check=True,
-        timeout=600,
-        env=clean_environ(),
-        stdout=subprocess.DEVNULL,
-    )
+    _pip([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(destination), "."], source)
     shutil.rmtree(source)
     (wheel,) = destination.glob("flowharness-*.whl")
     return wheel
@@ -44,14 +37,23 @@ def make_venv(path: Path, *requirements: str) -> Path:
     venv.EnvBuilder(with_pip=True, clear=True).create(path)
     bin_dir = path / "bin"
     if requirements:
-        subprocess.run(
-            [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", *requirements],
-            check=True,
-            timeout=1200,
-            env=clean_environ(),
-            stdout=subprocess.DEVNULL,
-        )
+        _pip([str(bin_dir / "python"), "-m", "pip", "install", *requirements], path)
     return bin_dir
+
+
+def _pip(command: list[str], cwd: Path) -> None:
+    """Run a pip command quietly; its error output if it fails."""
+    done = subprocess.run(
+        [*command, "--quiet"],
+        cwd=cwd,
+        env=clean_environ(),
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-4000:]}")
 
 
 def clean_environ(extra: Mapping[str, str] | None = None) -> dict[str, str]:
