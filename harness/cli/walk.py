@@ -146,15 +146,17 @@ def _summarise(
             grouped.setdefault(key, []).append((seed, finding))
     if grouped:
         findings = Table(title="findings")
-        for column in ("severity", "rule", "where", "times", "seeds", "first message"):
+        for column in ("severity", "rule", "times"):
+            findings.add_column(column, no_wrap=True)  # the message column gives way first
+        for column in ("where", "seeds", "first message"):
             findings.add_column(column, overflow="fold")
         for (severity, code, pointer), items in sorted(grouped.items()):
             seeds = sorted({seed for seed, _ in items})
             findings.add_row(
                 Text(severity, style=_STYLES[severity]),
                 code,
-                pointer,
                 str(len(items)),
+                pointer,
                 _seeds(seeds),
                 items[0][1].message,
             )
