@@ -12,6 +12,7 @@ monkey-patches the standard library at import, and nothing here imports it.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -20,10 +21,10 @@ import time
 from argparse import Namespace
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import click
@@ -139,11 +140,52 @@ def _run_options(users: int, spawn_rate: float, duration: str, think: float) -> 
                 "--json", "as_json", is_flag=True, help="Print the verdict as JSON on stdout."
             ),
         ]
+
+        @functools.wraps(command)
+        def with_options(**given: Any) -> Any:
+            budget = {name: given.pop(name) for name in BUDGET_OPTIONS}
+            shared = {name: given.pop(name) for name in _SHARED}
+            return command(options=RunOptions(**shared, budget=budget), **given)
+
+        decorated: Any = _budget_options(with_options)  # listed after the others
         for option in reversed(options):
-            command = option(command)
-        return _budget_options(command)
+            decorated = option(decorated)
+        return cast(F, decorated)
 
     return decorate
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The options every load command takes."""
+
+    users: int
+    spawn_rate: float
+    duration: str
+    think_scale: float
+    workers: int
+    csv_prefix: Path | None
+    html: Path | None
+    as_json: bool
+    budget: Mapping[str, float | None]
+    """Budget option -> the value given (None: its variable, else the default)."""
+
+    @property
+    def seconds(self) -> float:
+        try:
+            seconds = parse_duration(self.duration)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--duration") from exc
+        if seconds <= 0:
+            raise click.BadParameter("must be above 0", param_hint="--duration")
+        return seconds
+
+    def console(self) -> Console:
+        """Human output: on stdout, or on stderr when stdout carries the JSON verdict."""
+        return make_console(stderr=self.as_json, highlight=False)
+
+
+_SHARED = tuple(f.name for f in fields(RunOptions) if f.name != "budget")
 
 
 # -- running and judging -----------------------------------------------------------------
@@ -234,16 +276,6 @@ def _environment(**settings: object) -> dict[str, str]:
     return environ
 
 
-def _duration_seconds(text: str) -> float:
-    try:
-        seconds = parse_duration(text)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--duration") from exc
-    if seconds <= 0:
-        raise click.BadParameter("must be above 0", param_hint="--duration")
-    return seconds
-
-
 def _tail(path: Path, lines: int = 25) -> str:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -257,8 +289,8 @@ def _execute(
     run: LocustRun,
     outputs: _Outputs,
     budget: Budget,
-    *,
     console: Console,
+    *,
     timeout: float | None,
     as_json: bool,
 ) -> int:
@@ -318,18 +350,7 @@ def load() -> None:
     metavar="SECONDS",
     help="Serve an endpoint that answers this late: with 4 the run must fail.",
 )
-def smoke(
-    users: int,
-    spawn_rate: float,
-    duration: str,
-    think_scale: float,
-    workers: int,
-    csv_prefix: Path | None,
-    html: Path | None,
-    as_json: bool,
-    slow: float,
-    **budget_values: float | None,
-) -> None:
+def smoke(options: RunOptions, slow: float) -> None:
     """Lead journeys and health checks against the reference endpoint on loopback.
 
     Serves the reference endpoint in a child process (fresh keys and secrets, a free
@@ -338,17 +359,17 @@ def smoke(
     from loadtests.smoke import serve_target
 
     _require_locust()
-    seconds = _duration_seconds(duration)
-    console = make_console(stderr=as_json, highlight=False)
+    seconds = options.seconds
+    console = options.console()
     environ = _environment(
         app_secret=secrets.token_hex(16),
         token_secret=secrets.token_hex(16),
-        think_scale=think_scale,
-        **budget_values,
+        think_scale=options.think_scale,
+        **options.budget,
     )
-    budget = _budget(budget_values, environ)
+    budget = _budget(options.budget, environ)
     with ExitStack() as stack:
-        outputs = stack.enter_context(_outputs(csv_prefix))
+        outputs = stack.enter_context(_outputs(options.csv_prefix))
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="load-smoke-")))
         try:
             target = stack.enter_context(
@@ -362,22 +383,22 @@ def smoke(
             raise click.ClickException(str(exc)) from exc
         late = f", answering {slow:g} s late" if slow else ""
         console.print(
-            f"load smoke: {users} users for {duration} against the reference endpoint at "
+            f"load smoke: {options.users} users for {options.duration} against the reference "
+            f"endpoint at "
             f"{target.url}{late}"
         )
         run = LocustRun(
             host=target.url,
             locustfiles=[locustfile("lead-capture")],
-            users=users,
-            spawn_rate=spawn_rate,
+            users=options.users,
+            spawn_rate=options.spawn_rate,
             run_time=f"{seconds:.0f}s",
-            processes=workers,
-            html=html,
+            processes=options.workers,
+            html=options.html,
             environ=target.environ,
         )
-        code = _execute(
-            run, outputs, budget, console=console, timeout=seconds + _START_MARGIN, as_json=as_json
-        )
+        timeout = seconds + _START_MARGIN
+        code = _execute(run, outputs, budget, console, timeout=timeout, as_json=options.as_json)
     raise SystemExit(code)
 
 
@@ -514,14 +535,7 @@ def run(
     flow_token: str | None,
     token_secret: str | None,
     flow_id: str | None,
-    users: int,
-    spawn_rate: float,
-    duration: str,
-    think_scale: float,
-    workers: int,
-    csv_prefix: Path | None,
-    html: Path | None,
-    as_json: bool,
+    options: RunOptions,
     profile: str | None,
     ramp: str | None,
     master: bool,
@@ -530,7 +544,6 @@ def run(
     worker: bool,
     master_host: str | None,
     master_port: int,
-    **budget_values: float | None,
 ) -> None:
     """Load the Flows endpoint at URL: health checks by default, journeys with --flow.
 
@@ -539,11 +552,11 @@ def run(
     on each of the others (the workers need the keys; only the master judges).
     """
     _require_locust()
-    role = _role(master, worker, master_host, workers)
-    seconds = _duration_seconds(duration)
+    role = _role(master, worker, master_host, options.workers)
+    seconds = options.seconds
     stages = _ramp(profile, ramp)
     host, path = _split_url(url)
-    console = make_console(stderr=as_json, highlight=False)
+    console = options.console()
     environ = _environment(
         public_key=public_key,
         app_secret=app_secret,
@@ -552,12 +565,12 @@ def run(
         flow_id=flow_id,
         flow_json=flow,
         endpoint_path=path,
-        think_scale=think_scale,
-        **budget_values,
+        think_scale=options.think_scale,
+        **options.budget,
     )
     if stages is not None:
         environ["FLOWHARNESS_RAMP"] = stages
-    budget = _budget(budget_values, environ)
+    budget = _budget(options.budget, environ)
     if role != "master":
         _check_user_settings(environ, flow)
     files = [locustfile("walker" if flow else "lead-capture")]
@@ -568,20 +581,20 @@ def run(
         host=host,
         locustfiles=files,
         user_classes=["WalkerJourneyUser" if flow else "HealthCheckUser"],
-        users=users,
-        spawn_rate=spawn_rate,
+        users=options.users,
+        spawn_rate=options.spawn_rate,
         run_time=None if stages is not None else f"{seconds:.0f}s",
-        processes=workers,
+        processes=options.workers,
         role=role,
         master_host=master_host or "127.0.0.1",
         master_port=master_port,
         master_bind_host=master_bind_host,
         expect_workers=expect_workers,
-        html=html,
+        html=options.html,
         environ=environ,
     )
     journeys = f"journeys through {flow}" if flow else "health checks"
-    load_text = f"the ramp {stages}" if stages else f"{users} users for {duration}"
+    load_text = f"the ramp {stages}" if stages else f"{options.users} users for {options.duration}"
     if role == "worker":
         console.print(f"load worker: {journeys} for the master at {master_host}:{master_port}")
         raise SystemExit(run_locust(locust_run, log=None))
@@ -589,9 +602,9 @@ def run(
         f" (master: waiting for {expect_workers} worker(s) on port {master_port})" if master else ""
     )
     console.print(f"load run: {journeys}, {load_text}, against {url}{where}")
-    with _outputs(csv_prefix) as outputs:
+    with _outputs(options.csv_prefix) as outputs:
         timeout = None if master else seconds + _START_MARGIN
         code = _execute(
-            locust_run, outputs, budget, console=console, timeout=timeout, as_json=as_json
+            locust_run, outputs, budget, console, timeout=timeout, as_json=options.as_json
         )
     raise SystemExit(code)

@@ -174,12 +174,7 @@ def _seeds(seeds: list[int], shown: int = 8) -> str:
 
 def _print(console: Console, transcripts: list[tuple[int, Transcript]]) -> None:
     for seed, transcript in transcripts:
-        head = Text(f"journey seed={seed}: ", style="bold")
-        if transcript.completed:
-            head.append("completed", style="bold green")
-        else:
-            head.append(f"NOT completed ({transcript.ending})", style="bold red")
-        head.append(f"  {' -> '.join(transcript.screens)}")
+        head = Text("journey ", style="bold") + _journey_line(seed, transcript)
         if transcript.reason:
             head.append(f"\n  {transcript.reason}", style="dim")
         console.print(head)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,6 +19,8 @@ from typing import Any
 import pytest
 
 from loadtests.smoke import ServedTarget, serve_target
+from tests.support.installed import clean_environ, run_in
+from tests.support.network import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -31,10 +31,6 @@ LEAD_CAPTURE = (
 PROGRESS_LINE = re.compile(
     r"\d+ users\s+[\d,]+ requests\s+[\d,.]+/s\s+p90 [\d,]+ ms\s+[\d,]+ failures"
 )
-
-
-def clean_environ(extra: Mapping[str, str] = {}) -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("FLOWHARNESS_")} | dict(extra)
 
 
 @pytest.fixture
@@ -54,15 +50,7 @@ def slow_endpoint(tmp_path: Path) -> Iterator[ServedTarget]:
 def load(
     *args: str, cwd: Path, environ: Mapping[str, str], timeout: float = 150
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [FLOWHARNESS, "load", *args],
-        cwd=cwd,
-        env=dict(environ),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return run_in(cwd, [FLOWHARNESS, "load", *args], timeout=timeout, environ=environ)
 
 
 def verdict_of(run: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -147,12 +135,6 @@ def test_load_run_with_local_worker_processes(endpoint: ServedTarget, tmp_path: 
     assert budget_figures(run)["requests"] > 10
     log = Path(f"{prefix}_locust.log").read_text(encoding="utf-8")
     assert re.search(r"\b2 workers connected\b", log), log[-3000:]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_a_master_and_two_workers_on_other_machines(endpoint: ServedTarget, tmp_path: Path) -> None:
