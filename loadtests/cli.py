@@ -34,6 +34,7 @@ from rich.text import Text
 
 from harness._extras import MissingExtraError, require
 from harness.cli._console import make_console
+from harness.cli._options import app_secret_option, public_key_option
 from loadtests.budget import BUDGET_OPTIONS, Budget, BudgetConfigError
 from loadtests.config import (
     DEFAULT_RAMP,
@@ -466,20 +467,8 @@ _PROFILE_HELP = "; ".join(f"{name}: {text}" for name, (_, text) in PROFILES.item
 
 @load.command()
 @click.argument("url")
-@click.option(
-    "--public-key",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    envvar="FLOWHARNESS_PUBLIC_KEY",
-    show_envvar=True,
-    help="The business public key PEM the requests are encrypted to.",
-)
-@click.option(
-    "--app-secret",
-    envvar="FLOWHARNESS_APP_SECRET",
-    show_envvar=True,
-    metavar="SECRET",
-    help="The Meta app secret requests are signed with (prefer the environment variable).",
-)
+@public_key_option
+@app_secret_option
 @click.option(
     "--flow",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
