@@ -5,9 +5,10 @@ Run: .venv/bin/python benchmarks/pytest_startup.py [--runs 15] [--before REF]
 Builds the wheel of this checkout, makes fresh venvs (pytest alone; pytest and
 flowharness; pytest and flowharness[all]; with --before, pytest and the wheel of the
 git revision REF), and times a 20-test suite that has nothing to do with flowharness
-in each: wall-clock seconds of ``python -m pytest -q`` (median and fastest of --runs,
-after one warm-up run) and the CPU seconds of the same runs, which a busy machine
-disturbs less. Needs network access to the package index (or pip's cache) once.
+in each, the setups taking turns run after run: wall-clock seconds of ``python -m
+pytest -q`` (median and fastest of --runs, after a warm-up round) and the CPU seconds
+of the same runs, which a busy machine disturbs less. Needs the package index (or
+pip's cache) once.
 """
 
 from __future__ import annotations
@@ -35,23 +36,15 @@ def test_arithmetic(n):
 """
 
 
-def _time(python: Path, suite: Path, runs: int) -> tuple[float, float, float]:
-    """(median wall s, fastest wall s, median CPU s) of ``runs`` pytest runs in ``suite``."""
+def _time_once(python: Path, suite: Path) -> tuple[float, float]:
+    """(wall s, CPU s) of one pytest run of ``suite``."""
     command = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    walls: list[float] = []
-    cpus: list[float] = []
-    environ = clean_environ()
-    for index in range(runs + 1):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        subprocess.run(command, cwd=suite, env=environ, check=True, capture_output=True)
-        wall = time.perf_counter() - started
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if index == 0:
-            continue  # warm-up: file caches, .pyc files
-        walls.append(wall)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(walls), min(walls), statistics.median(cpus)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(command, cwd=suite, env=clean_environ(), check=True, capture_output=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def _plugins(python: Path, suite: Path) -> str:
@@ -92,17 +85,32 @@ def main() -> int:
         if args.before:
             old = build_wheel(work / "old", _revision_checkout(args.before, work / "old-src"))
             setups[f"pytest + flowharness at {args.before}"] = ("pytest", str(old))
-        print(f"{args.runs} runs of a 20-test unrelated suite; Python {sys.version.split()[0]}")
-        baseline = None
-        for index, (label, requirements) in enumerate(setups.items()):
-            bin_dir = make_venv(work / f"venv{index}", *requirements)
-            median, fastest, cpu = _time(bin_dir / "python", suite, args.runs)
-            baseline = baseline if baseline is not None else (median, cpu)
+        pythons = {
+            label: make_venv(work / f"venv{index}", *requirements) / "python"
+            for index, (label, requirements) in enumerate(setups.items())
+        }
+        walls: dict[str, list[float]] = {label: [] for label in pythons}
+        cpus: dict[str, list[float]] = {label: [] for label in pythons}
+        for round_ in range(args.runs + 1):  # round-robin: a busy spell hits every setup
+            for label, python in pythons.items():
+                wall, cpu = _time_once(python, suite)
+                if round_:  # round 0 warms file caches and writes .pyc files
+                    walls[label].append(wall)
+                    cpus[label].append(cpu)
+        print(
+            f"{args.runs} runs each of a 20-test unrelated suite; Python {sys.version.split()[0]}"
+        )
+        base = "pytest alone"
+        for label, python in pythons.items():
+            wall, fastest = statistics.median(walls[label]), min(walls[label])
+            cpu = statistics.median(cpus[label])
             print(
-                f"{label:42} wall median {median:.3f} s (fastest {fastest:.3f} s), "
-                f"CPU {cpu:.3f} s; +{median - baseline[0]:.3f} s wall, "
-                f"+{cpu - baseline[1]:.3f} s CPU over pytest alone\n"
-                f"{'':42} pytest11 plugins: {_plugins(bin_dir / 'python', suite)}"
+                f"{label}\n  wall median {wall:.3f} s, fastest {fastest:.3f} s, "
+                f"CPU median {cpu:.3f} s; over pytest alone: "
+                f"{wall - statistics.median(walls[base]):+.3f} s median wall, "
+                f"{fastest - min(walls[base]):+.3f} s fastest wall, "
+                f"{cpu - statistics.median(cpus[base]):+.3f} s CPU\n"
+                f"  pytest11 plugins: {_plugins(python, suite)}"
             )
     return 0
 
