@@ -6,12 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: venv demo test test-slow lint typecheck bench load-smoke clean
+.PHONY: venv demo test test-slow test-installed lint typecheck bench load-smoke clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,load]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -26,7 +26,12 @@ test: venv lint typecheck
 
 ## test-slow: the suites behind the `slow` marker (subprocesses, locust, browsers)
 test-slow: venv
-	$(BIN)/python -m pytest -m slow; status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ]
+	$(BIN)/python -m pytest -m slow --ignore=tests/packaging; status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ]
+
+## test-installed: build the wheel, install it with [load] into a fresh venv, run the
+## commands and the pytest plugin from an empty directory (a few minutes)
+test-installed: venv
+	$(BIN)/python -m pytest -m slow tests/packaging
 
 lint: venv
 	$(BIN)/ruff check .
@@ -43,7 +48,7 @@ bench: venv
 ## the budget verdict (LOAD_SMOKE_ARGS="--slow 4" shows it failing)
 LOAD_SMOKE_ARGS ?=
 load-smoke: venv
-	$(BIN)/python -m loadtests.smoke $(LOAD_SMOKE_ARGS)
+	$(BIN)/flowharness load smoke $(LOAD_SMOKE_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build *.egg-info

@@ -264,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs: dict[str, list[Step]] = {}
     with tempfile.TemporaryDirectory(prefix="flows-bench-") as scratch:
         workdir = Path(scratch)
-        profiles = [("CRM idle", [], workdir / "a")]
+        profiles: list[tuple[str, list[str], Path]] = [("CRM idle", [], workdir / "a")]
         if args.crm_delay > 0:
             profiles.append(
                 (f"CRM {args.crm_delay:g} s", ["--crm-delay", str(args.crm_delay)], workdir / "b")

@@ -8,6 +8,7 @@ attributes (locust's ``parsed_options``, an ``argparse.Namespace``), falling bac
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ __all__ = [
     "LoadConfigError",
     "RampStage",
     "TokenSource",
+    "parse_duration",
     "parse_ramp",
 ]
 
@@ -39,6 +41,7 @@ ENVIRONMENT_VARIABLES = {
     "flow_json": "FLOWHARNESS_FLOW_JSON",
     "endpoint_path": "FLOWHARNESS_ENDPOINT_PATH",
     "think_scale": "FLOWHARNESS_THINK_SCALE",
+    "progress_file": "FLOWHARNESS_PROGRESS_FILE",
     **{option: variable for option, (_, variable) in BUDGET_OPTIONS.items()},
 }
 """Option name (``--public-key`` is ``public_key``) -> the variable it falls back to."""
@@ -182,7 +185,7 @@ def parse_ramp(text: str) -> tuple[RampStage, ...]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         try:
             until, users, rate = part.split(":")
-            seconds = _duration(until)
+            seconds = parse_duration(until)
             stage = RampStage(seconds, int(users), float(rate))
         except ValueError as exc:
             raise LoadConfigError(
@@ -198,8 +201,18 @@ def parse_ramp(text: str) -> tuple[RampStage, ...]:
     return tuple(stages)
 
 
-def _duration(text: str) -> float:
-    units = {"s": 1, "m": 60, "h": 3600}
-    if text and text[-1] in units:
-        return float(text[:-1]) * units[text[-1]]
-    return float(text)
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``"90"``, ``"30s"``, ``"2m"``, ``"1h30m"`` (locust's --run-time format)."""
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    match = _DURATION.match(text)
+    if not text or match is None:
+        raise ValueError(f"{text!r} is not a duration like 30s, 2m or 1h30m")
+    hours, minutes, seconds = (float(part or 0) for part in match.groups())
+    return hours * 3600 + minutes * 60 + seconds

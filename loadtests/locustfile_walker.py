@@ -33,10 +33,10 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 class WalkerJourneyUser(WalkerUser):
     """Walker journeys through ``--flow-json``, with a ping now and then as WhatsApp does."""
 
-    tasks = {WalkerJourney: 9, PingTraffic: 1}
+    tasks = {WalkerJourney: 9, PingTraffic: 1}  # type: ignore[assignment]  # weights, as documented
 
 
 if __name__ == "__main__":
     WalkerJourneyUser.max_journeys = 1
-    WalkerJourneyUser.tasks = [WalkerJourney]
+    WalkerJourneyUser.tasks = [WalkerJourney]  # type: ignore[assignment]
     run_single_user(WalkerJourneyUser, loglevel="INFO")  # INFO: the transcript too

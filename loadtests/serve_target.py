@@ -100,6 +100,8 @@ def _write_keys(workdir: Path) -> tuple[Path, Path]:
 
 
 def _reference_app(private: Path, app_secret: str, token_secret: str, crm_url: str | None) -> Any:
+    from pydantic import SecretStr
+
     from reference_server import Settings, create_app
 
     extra: dict[str, Any] = {}
@@ -113,8 +115,8 @@ def _reference_app(private: Path, app_secret: str, token_secret: str, crm_url: s
         }
     settings = Settings(
         private_key_files=[private],
-        app_secrets=[app_secret],
-        flow_token_secrets=[token_secret],
+        app_secrets=[SecretStr(app_secret)],
+        flow_token_secrets=[SecretStr(token_secret)],
         log_level="WARNING",
         **extra,
     )

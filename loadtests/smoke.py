@@ -1,23 +1,17 @@
-"""``make load-smoke``: lead journeys against the reference endpoint on loopback, then a verdict.
+"""The reference endpoint served for a load test, in its own process, until a block exits.
 
-    python -m loadtests.smoke [--duration 30s] [--users 10] [--slow 4] [--keep DIR]
-
-Starts ``loadtests.serve_target`` (fresh keys and secrets, a free port), runs locust
-headless with ``--csv``, stops the server, and re-checks the CSV with
-``loadtests.verdict``. Exits non-zero when locust's own budget check or the CSV
-verdict fails. ``--slow 4`` serves an endpoint that answers every request 4 s late:
-the run must FAIL. No locust import here: locust runs as a subprocess.
+:func:`serve_target` runs ``python -m loadtests.serve_target`` (fresh keys and secrets,
+a free loopback port) and waits until it answers; ``flowharness load smoke`` (and
+``python -m loadtests.smoke``, the same command) loads it. No locust import here.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import secrets
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -25,9 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from loadtests import verdict
-
-__all__ = ["ServedTarget", "main", "run_locust", "serve_target"]
+__all__ = ["ServedTarget", "main", "serve_target"]
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
@@ -55,7 +47,7 @@ def serve_target(
     log = (workdir / "server.log").open("wb")
     command = [sys.executable, "-m", "loadtests.serve_target", "--workdir", str(workdir / "keys")]
     command += ["--ready-file", str(ready), *extra_args]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + _START_TIMEOUT
         url = ""
@@ -89,64 +81,15 @@ def _answers(url: str) -> bool:
         return False
 
 
-def run_locust(
-    target: ServedTarget,
-    csv_prefix: Path,
-    *,
-    users: int,
-    spawn_rate: float,
-    duration: str,
-    extra_args: Sequence[str] = (),
-    timeout: float = 120.0,
-) -> int:
-    """Run locust headless against ``target``; its exit code (budget enforced by the hooks)."""
-    command = [
-        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", target.url,
-        "--headless", "-u", str(users), "-r", str(spawn_rate), "-t", duration,
-        "--csv", str(csv_prefix), "--only-summary", "--stop-timeout", "5", *extra_args,
-    ]  # fmt: skip
-    return subprocess.run(command, cwd=ROOT, env=target.environ, timeout=timeout).returncode
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m loadtests.smoke", description=__doc__)
-    parser.add_argument("--duration", default="30s", help="locust --run-time (30s)")
-    parser.add_argument("--users", type=int, default=10)
-    parser.add_argument("--spawn-rate", type=float, default=5.0)
-    parser.add_argument("--think-scale", default="0.1", help="think times x this (0.1)")
-    parser.add_argument("--slow", type=float, default=0.0, help="endpoint answers S s late")
-    parser.add_argument("--keep", type=Path, help="keep the CSV and logs in this directory")
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="load-smoke-") as scratch:
-        workdir = args.keep or Path(scratch)
-        workdir.mkdir(parents=True, exist_ok=True)
-        prefix = workdir / "smoke"
-        target_args = ["--slow", str(args.slow)] if args.slow else []
-        with serve_target(workdir, extra_args=target_args) as target:
-            print(
-                f"load-smoke: {args.users} users for {args.duration} against {target.url}"
-                + (f" (answers {args.slow:g} s late)" if args.slow else ""),
-                flush=True,
-            )
-            locust_code = run_locust(
-                target,
-                prefix,
-                users=args.users,
-                spawn_rate=args.spawn_rate,
-                duration=args.duration,
-                extra_args=["--think-scale", args.think_scale],
-            )
-        print("load-smoke: CSV verdict:", flush=True)
-        verdict_code = verdict.main(["--csv", str(prefix)])
-    if locust_code != verdict_code:
-        print(f"load-smoke: locust exited {locust_code} but the CSV verdict is {verdict_code}")
-    code = max(locust_code, verdict_code)
-    print(f"load-smoke: {'PASS' if code == 0 else 'FAIL'} (exit {code})")
-    return code
+    """``python -m loadtests.smoke ARGS`` is ``flowharness load smoke ARGS``."""
+    from loadtests.cli import smoke
+
+    try:
+        smoke.main(args=list(argv) if argv is not None else None, prog_name="load smoke")
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -105,7 +105,7 @@ class FlowUser(FastHttpUser):
         sealed = context.codec.seal(payload)
         with self.client.post(
             context.config.endpoint_path,
-            data=sealed.body,
+            data=sealed.body,  # type: ignore[arg-type]  # bytes are sent as is; the stub omits them
             headers=sealed.headers,
             name=name,
             catch_response=True,
@@ -145,6 +145,8 @@ class FlowUser(FastHttpUser):
 
 class PingTraffic(TaskSet):
     """WhatsApp's health check: one encrypted ping, then back to the user's choice of journey."""
+
+    user: FlowUser
 
     @task
     def ping(self) -> None:

@@ -58,7 +58,7 @@ class LocustTransport(httpx.BaseTransport):
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS}
         response = self._session.post(
             str(request.url),
-            data=request.read(),
+            data=request.read(),  # type: ignore[arg-type]  # bytes are sent as is
             headers=headers,
             name=self.name,
             catch_response=True,

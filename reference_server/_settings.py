@@ -1,11 +1,25 @@
-"""Configuration from environment variables (prefix ``FLOWHARNESS_``); see ``.env.example``."""
+"""Configuration from environment variables (prefix ``FLOWHARNESS_``); see ``.env.example``.
+
+``reference_server._configuration.load_settings`` reads them (and an env file) and
+reports every missing or malformed one at once.
+"""
 
 from __future__ import annotations
 
+import json
+import types
+import typing
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reference_server.exceptions import ConfigurationError
@@ -15,7 +29,13 @@ class Settings(BaseSettings):
     """Everything the endpoint and the worker read; lists come as JSON in the environment."""
 
     model_config = SettingsConfigDict(
-        env_prefix="FLOWHARNESS_", env_file=None, extra="ignore", populate_by_name=True
+        env_prefix="FLOWHARNESS_",
+        env_file=None,
+        extra="ignore",
+        populate_by_name=True,
+        # lists arrive as text and are decoded by _decode_json below: a malformed one is
+        # then a validation error of its own field, reported with all the others
+        enable_decoding=False,
     )
 
     # -- the Flows envelope ---------------------------------------------------------
@@ -120,6 +140,18 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _decode_json(cls, value: Any, info: ValidationInfo) -> Any:
+        """Lists (and other structured settings) are JSON in the environment."""
+        field = cls.model_fields.get(info.field_name or "")
+        if not isinstance(value, str) or field is None or not _is_structured(field.annotation):
+            return value
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValueError("is not JSON (lists are written as JSON)") from None
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if len(self.default_region) != 2:
@@ -163,3 +195,11 @@ class Settings(BaseSettings):
                 "no flow token secret: set FLOWHARNESS_FLOW_TOKEN_SECRETS (JSON list)"
             )
         return [s.get_secret_value() for s in self.flow_token_secrets]
+
+
+def _is_structured(annotation: Any) -> bool:
+    """A list, set, tuple or dict type (optional or not): its value is JSON text."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_structured(arg) for arg in typing.get_args(annotation))
+    return origin in (list, set, frozenset, tuple, dict) or annotation in (list, dict)

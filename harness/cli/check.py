@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
+from harness.cli._console import make_console
+from harness.cli._extras import require_extra
 from harness.cli._options import (
     client_options,
     flow_token_option,
@@ -36,7 +37,7 @@ def _list_checks(ctx: click.Context, _param: click.Parameter, value: bool) -> No
     "--token-command",
     metavar="CMD",
     help="A command printing a valid flow token on its last line (run without a shell), "
-    "e.g. 'flowharness token issue --phone +14155552671'.",
+    "e.g. 'flowharness token issue --phone +14155552671 --flow-id FLOW_ID'.",
 )
 @click.option(
     "--sample-request",
@@ -95,10 +96,12 @@ def check(
     Each check is graded pass, warn, fail or skip, with a hint to fix it. Exits 0 only
     when nothing fails (warnings allowed) and fuzzing, if asked for, finds nothing.
     """
+    from harness.cli._progress import CheckProgress
     from harness.conformance import (
         ConformanceError,
         check_endpoint,
         command_token_source,
+        select_checks,
     )
     from harness.conformance._render import report_renderable
 
@@ -106,10 +109,12 @@ def check(
         raise click.UsageError("give --flow-token or --token-command, not both")
     key = require_public_key(public_key)
     secret = require_app_secret(app_secret)
-    console = Console(stderr=True)
+    if fuzz:
+        require_extra("hypothesis", extra="hypothesis", feature="check --fuzz")
     try:
+        checks = len(select_checks(only or None, skip or None))
         source = command_token_source(token_command) if token_command else flow_token
-        with console.status("Checking the endpoint..."):
+        with CheckProgress(make_console(stderr=True), checks=checks, fuzz=fuzz) as progress:
             report = check_endpoint(
                 url,
                 public_key=key,
@@ -123,13 +128,15 @@ def check(
                 fuzz=fuzz,
                 fuzz_out=fuzz_out,
                 fuzz_seed=fuzz_seed,
+                on_result=progress.check_done,
+                on_fuzz_request=progress.fuzz_sent,
             )
     except (ConformanceError, ClientError) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(report.to_json())
     else:
-        Console(highlight=False).print(report_renderable(report))
+        make_console(highlight=False).print(report_renderable(report))
     raise SystemExit(0 if report.ok else 1)
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
+from harness.cli._console import make_console
 from harness.cli._options import parallel_option, pattern_option
 from harness.cli.run import quiet_reference_server
 
@@ -53,7 +53,7 @@ def demo(parallel: int, pattern: str | None) -> None:
     )
     from harness.scenarios._terminal import LiveProgress, summary_table
 
-    console = Console()
+    console = make_console()
     console.print(Panel(INTRO, title="flowharness demo", expand=False))
     try:
         scenarios = select(load_scenarios([catalog_path()]), pattern)

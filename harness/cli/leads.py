@@ -37,13 +37,11 @@ def _run(work: Callable[[LeadQueue], Awaitable[T]]) -> T:
     import redis.asyncio as aioredis
     from redis.exceptions import RedisError
 
-    from reference_server import LeadQueue, Settings
+    from harness.cli._server_settings import load_or_explain
+    from reference_server import LeadQueue
     from reference_server.exceptions import ReferenceServerError
 
-    try:
-        settings = Settings()
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+    settings = load_or_explain(None, "nothing")
     if not settings.redis_url:
         raise click.ClickException(
             "FLOWHARNESS_REDIS_URL is not set: without it the server keeps leads in an "

@@ -201,8 +201,9 @@ def _announce(running: dict[str, Any], certificate: LoopbackTLS | None, as_json:
         click.echo(json.dumps(line, separators=(",", ":")))
         sys.stdout.flush()
         return
-    from rich.console import Console
     from rich.table import Table
+
+    from harness.cli._console import make_console
 
     table = Table(title="flowharness mocks (Ctrl-C to stop)")
     for column in ("mock", "url", "admin API", "credentials"):
@@ -213,7 +214,7 @@ def _announce(running: dict[str, Any], certificate: LoopbackTLS | None, as_json:
             url = f"smtp://{data['smtp_host']}:{data['smtp_port']}\n{url}"
         creds = "\n".join(f"{k}: {v}" for k, v in data["credentials"].items()) or "-"
         table.add_row(name, url, data["admin_url"] + "/__admin/docs", creds)
-    console = Console()
+    console = make_console()
     console.print(table)
     if certificate is not None:
         console.print(f"CA bundle (trust it in clients): {certificate.ca_bundle}")

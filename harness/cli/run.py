@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
+from harness.cli._console import make_console
 from harness.cli._options import (
     app_secret_option,
     budget_option,
@@ -140,7 +140,7 @@ def run(
     from harness.scenarios._reports import write_reports
     from harness.scenarios._terminal import LiveProgress, summary_table
 
-    console = Console()
+    console = make_console()
     chosen: Target
     try:
         scenarios = select(load_scenarios(paths or [catalog_path()]), pattern)

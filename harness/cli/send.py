@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
+from harness.cli._console import make_console
 from harness.cli._exchange_view import print_json, print_result
 from harness.cli._options import client_options, flow_token_option, open_client
 from harness.client import ClientError, FlowClient, FlowResult
@@ -190,7 +190,7 @@ def _report(result: FlowResult, url: str, as_json: bool) -> None:
     if as_json:
         print_json(result)
     else:
-        print_result(Console(), result, url=url)
+        print_result(make_console(), result, url=url)
 
 
 def _load_payload(value: str) -> Any:

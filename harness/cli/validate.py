@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.text import Text
 
+from harness.cli._console import make_console
 from harness.flowjson import Finding, FlowFileError, Report
 from harness.flowjson import validate as validate_flow
 
@@ -54,7 +54,7 @@ def _as_json(reports: list[Report], unreadable: dict[str, str]) -> list[dict[str
 
 
 def _print(reports: list[Report], unreadable: dict[str, str]) -> None:
-    console = Console(highlight=False, soft_wrap=True)
+    console = make_console(highlight=False, soft_wrap=True)
     for report in reports:
         summary = Text(f"{report.file}: ", style="bold")
         if not report.findings:

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
+from harness.cli._console import make_console
 from harness.cli._options import client_options, flow_token_option, open_client
+from harness.cli._progress import CountProgress
 from harness.flowjson import Finding, Flow, FlowJSONError, load_flow
 from harness.walker import DEFAULT_FLOW_TOKEN, EmptyInputs, Transcript, WalkerError
 from harness.walker import walk as walk_flow
@@ -61,6 +64,12 @@ _STYLES = {"error": "bold red", "warning": "yellow"}
     help="After each completed journey, send its completion webhook (nfm_reply) to URL, "
     "signed with the app secret and retried like Meta.",
 )
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="With several journeys, one line per journey (a summary table otherwise).",
+)
 def walk(
     flow_file: Path,
     endpoint: str,
@@ -76,6 +85,7 @@ def walk(
     as_json: bool,
     html_file: Path | None,
     webhook_url: str | None,
+    verbose: bool,
 ) -> None:
     """Walk JOURNEYS users through FLOW.json against the endpoint at URL.
 
@@ -89,9 +99,14 @@ def walk(
     except FlowJSONError as exc:
         raise click.ClickException(f"cannot walk {flow_file}: {exc}") from exc
     transcripts: list[tuple[int, Transcript]] = []
-    with open_client(
-        endpoint, public_key=public_key, app_secret=app_secret, budget=budget, timeout=timeout
-    ) as client:
+    console = make_console(highlight=False, soft_wrap=True, stderr=as_json)
+    with (
+        open_client(
+            endpoint, public_key=public_key, app_secret=app_secret, budget=budget, timeout=timeout
+        ) as client,
+        CountProgress(console) as progress,
+    ):
+        task = progress.add("journeys", count if count > 1 else None)
         for number in range(count):
             try:
                 transcript = walk_flow(
@@ -105,11 +120,16 @@ def walk(
             except WalkerError as exc:
                 raise click.ClickException(f"journey {number + 1}: {exc}") from exc
             transcripts.append((seed + number, transcript))
+            if verbose and count > 1 and not as_json:
+                console.print(_journey_line(seed + number, transcript))
+            progress.advance(task, note=_tally(transcripts))
     if as_json:
         entries = [{"seed": s, **t.to_dict()} for s, t in transcripts]
         click.echo(json.dumps(entries, indent=2, ensure_ascii=False, default=str))
+    elif count == 1:
+        _print(console, transcripts)
     else:
-        _print(transcripts)
+        _summarise(console, transcripts, flow_file)
     failed = any(not t.completed or t.findings for _, t in transcripts)
     if html_file is not None:
         _write_html(flow, transcripts, html_file)
@@ -152,15 +172,73 @@ def _send_webhooks(
     return delivered
 
 
-def _print(transcripts: list[tuple[int, Transcript]]) -> None:
-    console = Console(highlight=False, soft_wrap=True)
+def _tally(transcripts: list[tuple[int, Transcript]]) -> str:
+    incomplete = sum(not t.completed for _, t in transcripts)
+    findings = sum(len(t.findings) for _, t in transcripts)
+    return f"{incomplete} incomplete, {findings} finding(s)" if incomplete or findings else ""
+
+
+def _journey_line(seed: int, transcript: Transcript) -> Text:
+    line = Text(f"seed={seed}: ", style="bold")
+    if transcript.completed:
+        line.append("completed", style="green")
+    else:
+        line.append(f"NOT completed ({transcript.ending})", style="bold red")
+    line.append(f"  {' -> '.join(transcript.screens)}")
+    if transcript.findings:
+        line.append(f"  {len(transcript.findings)} finding(s)", style="red")
+    return line
+
+
+def _summarise(
+    console: Console, transcripts: list[tuple[int, Transcript]], flow_file: Path
+) -> None:
+    """Journeys by ending, findings by rule and place, and how to replay one."""
+    endings: dict[str, list[int]] = {}
     for seed, transcript in transcripts:
-        head = Text(f"journey seed={seed}: ", style="bold")
-        if transcript.completed:
-            head.append("completed", style="bold green")
-        else:
-            head.append(f"NOT completed ({transcript.ending})", style="bold red")
-        head.append(f"  {' -> '.join(transcript.screens)}")
+        endings.setdefault(transcript.ending, []).append(seed)
+    table = Table(title=f"{len(transcripts)} journeys through {flow_file}")
+    for column in ("ending", "journeys", "seeds"):
+        table.add_column(column)
+    for ending, seeds in sorted(endings.items(), key=lambda item: -len(item[1])):
+        table.add_row(ending, str(len(seeds)), _seeds(seeds))
+    console.print(table)
+    grouped: dict[tuple[str, str, str], list[tuple[int, Finding]]] = {}
+    for seed, transcript in transcripts:
+        for finding in transcript.findings:
+            key = (finding.severity, finding.code, finding.pointer or "/")
+            grouped.setdefault(key, []).append((seed, finding))
+    if grouped:
+        findings = Table(title="findings")
+        for column in ("severity", "rule", "times"):
+            findings.add_column(column, no_wrap=True)  # the message column gives way first
+        for column in ("where", "seeds", "first message"):
+            findings.add_column(column, overflow="fold")
+        for (severity, code, pointer), items in sorted(grouped.items()):
+            seeds = sorted({seed for seed, _ in items})
+            findings.add_row(
+                Text(severity, style=_STYLES[severity]),
+                code,
+                str(len(items)),
+                pointer,
+                _seeds(seeds),
+                items[0][1].message,
+            )
+        console.print(findings)
+    console.print(_summary(transcripts))
+    replay = next((s for s, t in transcripts if not t.completed or t.findings), None)
+    if replay is not None:
+        console.print(f"replay one in full: --seed {replay} --journeys 1", style="dim")
+
+
+def _seeds(seeds: list[int], shown: int = 8) -> str:
+    text = ", ".join(str(seed) for seed in seeds[:shown])
+    return text + (f" (+{len(seeds) - shown})" if len(seeds) > shown else "")
+
+
+def _print(console: Console, transcripts: list[tuple[int, Transcript]]) -> None:
+    for seed, transcript in transcripts:
+        head = Text("journey ", style="bold") + _journey_line(seed, transcript)
         if transcript.reason:
             head.append(f"\n  {transcript.reason}", style="dim")
         console.print(head)
@@ -171,11 +249,14 @@ def _print(transcripts: list[tuple[int, Transcript]]) -> None:
             if step.notification:
                 note = step.notification
                 console.print(Text(f"    reported {note.error!r} to the endpoint: {note.outcome}"))
+    console.print(_summary(transcripts))
+
+
+def _summary(transcripts: list[tuple[int, Transcript]]) -> Text:
     total = sum(len(t.findings) for _, t in transcripts)
     done = sum(t.completed for _, t in transcripts)
     style = "bold green" if total == 0 and done == len(transcripts) else "bold red"
-    summary = f"{done}/{len(transcripts)} journey(s) completed, {total} finding(s)"
-    console.print(Text(summary, style=style))
+    return Text(f"{done}/{len(transcripts)} journey(s) completed, {total} finding(s)", style=style)
 
 
 def _line(finding: Finding) -> Text:

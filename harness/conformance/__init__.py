@@ -12,19 +12,11 @@ requests; each 5xx, hang, dropped connection or leaked stack trace is shrunk to 
 request that :func:`replay_finding` sends again. ``flowharness check`` is the CLI.
 """
 
-from harness.conformance._fuzz import (
-    FINDING_KINDS,
-    FindingKind,
-    FuzzFinding,
-    FuzzObservation,
-    FuzzReport,
-    FuzzRequest,
-    fuzz_endpoint,
-    load_finding,
-    replay_finding,
-    save_finding,
-)
-from harness.conformance._fuzz_cases import Edit, FuzzCase, fuzz_cases
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from harness.conformance._leaks import leaked_trace
 from harness.conformance._probe import PLACEHOLDER_TOKEN, TokenSource, command_token_source
 from harness.conformance._report import CheckResult, ConformanceReport, Grade
@@ -42,6 +34,42 @@ from harness.conformance.exceptions import (
     TokenSourceError,
     UnknownCheckError,
 )
+
+if TYPE_CHECKING:
+    from harness.conformance._fuzz import (
+        FINDING_KINDS,
+        FindingKind,
+        FuzzFinding,
+        FuzzObservation,
+        FuzzReport,
+        FuzzRequest,
+        fuzz_endpoint,
+        load_finding,
+        replay_finding,
+        save_finding,
+    )
+    from harness.conformance._fuzz_cases import Edit, FuzzCase, fuzz_cases
+
+# Fuzzing needs hypothesis (the `hypothesis` extra): imported on first use, so the
+# checks themselves run on a base install.
+_FUZZ = (
+    "FINDING_KINDS", "FindingKind", "FuzzFinding", "FuzzObservation", "FuzzReport",
+    "FuzzRequest", "fuzz_endpoint", "load_finding", "replay_finding", "save_finding",
+)  # fmt: skip
+_FUZZ_NAMES = dict.fromkeys(_FUZZ, "_fuzz") | dict.fromkeys(
+    ("Edit", "FuzzCase", "fuzz_cases"), "_fuzz_cases"
+)
+
+
+def __getattr__(name: str) -> Any:
+    module = _FUZZ_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from harness._extras import require
+
+    require("hypothesis", extra="hypothesis", feature="fuzzing (check --fuzz)")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 __all__ = [
     "CHECKS",

@@ -14,7 +14,7 @@ import hashlib
 import json
 import shlex
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -274,11 +274,13 @@ def fuzz_endpoint(
     out_dir: str | Path | None = None,
     timeout: float = 10.0,
     seed: int | None = None,
+    on_request: Callable[[int, FindingKind | None], None] | None = None,
 ) -> FuzzReport:
     """Send ``examples`` hostile requests (plus hypothesis's shrinking runs) to ``endpoint``.
 
     ``flow_token`` (a valid token) lets some requests get past the token check. Findings
-    are saved in ``out_dir`` when given; ``seed`` makes the run repeatable.
+    are saved in ``out_dir`` when given; ``seed`` makes the run repeatable. ``on_request``
+    is told after each request: how many were sent, and the kind of finding it made.
     """
     if examples < 1:
         raise ValueError(f"examples must be a positive count, not {examples}")
@@ -308,6 +310,8 @@ def fuzz_endpoint(
         request = _request(case, key, secret, token, sender.url)
         observation = sender.send(list(request.headers), request.body)
         report.requests_sent += 1
+        if on_request is not None:
+            on_request(report.requests_sent, observation.kind)
         if observation.kind is None:
             return
         hangs[0] += observation.kind == "hang"

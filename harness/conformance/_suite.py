@@ -75,6 +75,7 @@ def check_endpoint(
     fuzz_out: str | Path | None = None,
     fuzz_seed: int | None = None,
     on_result: Callable[[CheckResult], None] | None = None,
+    on_fuzz_request: Callable[[int, str | None], None] | None = None,
 ) -> ConformanceReport:
     """Run the conformance suite against ``endpoint`` (a URL, or an ASGI app in-process).
 
@@ -84,6 +85,8 @@ def check_endpoint(
     default is an INIT with the token, or a ping. ``only``/``skip`` take check ids or
     prefixes like ``"decrypt."``. ``fuzz`` > 0 also sends that many hostile requests
     (see :func:`fuzz_endpoint`), saving reproducers in ``fuzz_out`` when given.
+    ``on_result`` gets each check's result as it is graded, ``on_fuzz_request`` the
+    count of hostile requests sent so far and the finding kind of the last one.
     """
     specs = select_checks(only, skip)
     started = time.perf_counter()
@@ -133,6 +136,7 @@ def check_endpoint(
             out_dir=fuzz_out,
             timeout=timeout,
             seed=fuzz_seed,
+            on_request=on_fuzz_request,
         )
     report.elapsed = time.perf_counter() - started
     return report

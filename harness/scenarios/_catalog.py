@@ -1,10 +1,10 @@
 """Where the scenario catalog (``scenarios/*.yaml``) is, whatever the current directory.
 
-The YAML files live once, at the top of the repository; setuptools only ships files
-inside a package. So the catalog is the ``scenarios/`` folder of the current directory,
-else the one beside the package (a checkout installed editable, or run in place), else
-``harness/scenarios/catalog/`` inside the installed package, there if the checkout holds
-a ``catalog -> ../../scenarios`` symlink when the wheel is built.
+The YAML files live once, at the top of the repository. Building a wheel copies them into
+the package as ``harness/scenarios/catalog/`` (see ``setup.py``). So the catalog is the
+``scenarios/`` folder of the current directory, else the one shipped in the installed
+package, else the one of the checkout beside the package (an editable install, or the
+code run in place).
 """
 
 from __future__ import annotations
@@ -22,15 +22,18 @@ _SHIPPED = "catalog"
 
 
 def catalog_path() -> Path:
-    """``./scenarios``, else the checkout's, else the shipped one; or :class:`ScenarioError`."""
-    for folder in (Path(CATALOG_DIR), _CHECKOUT / CATALOG_DIR):
-        if folder.is_dir():
-            return folder
+    """``./scenarios``, else the shipped catalog, else the checkout's; or :class:`ScenarioError`."""
+    here = Path(CATALOG_DIR)
+    if here.is_dir():
+        return here
     shipped = resources.files("harness.scenarios").joinpath(_SHIPPED)
     if isinstance(shipped, Path) and shipped.is_dir():
         return shipped
+    checkout = _CHECKOUT / CATALOG_DIR
+    if (_CHECKOUT / "pyproject.toml").is_file() and checkout.is_dir():
+        return checkout
     raise ScenarioError(
-        f"no scenario catalog: neither ./{CATALOG_DIR} nor {_CHECKOUT / CATALOG_DIR} exists "
-        "(a non-editable install does not ship it). Pass scenario files or folders, or run "
-        "from a flowharness checkout, whose scenarios/ folder is the catalog"
+        f"no scenario catalog: no ./{CATALOG_DIR} folder here, and this flowharness "
+        f"installation ships none (looked in {shipped} and {checkout}); reinstall "
+        "flowharness, or pass scenario files or folders"
     )

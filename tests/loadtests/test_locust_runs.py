@@ -6,7 +6,6 @@ The endpoint is the reference server, served in-process by uvicorn on a loopback
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from harness.testing import run_server
 from loadtests.serve_target import slowed
 from loadtests.verdict import figures_from_csv
 from reference_server import Settings, create_app
+from tests.support.network import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -109,7 +109,12 @@ def test_an_endpoint_answering_in_4_s_fails_the_budget(
     checked = verdict(prefix)
     assert checked.returncode == 1, checked.stdout
     assert checked.stdout.startswith("FAIL: ")
-    assert "p90 4.00 s > 1.00 s" in checked.stdout
+    figures = figures_from_csv(prefix)
+    assert figures.requests > 0
+    assert figures.failures == figures.requests  # each answer took 4 s: all over budget
+    assert figures.over_budget >= 1
+    # at least the 4 s delay (locust keeps 100 ms resolution above 1 s); a busy machine adds
+    assert 3.9 <= figures.p90_seconds <= 9.5
 
 
 def test_missing_settings_stop_locust_with_the_fix(endpoint_env: dict[str, str]) -> None:
@@ -117,12 +122,6 @@ def test_missing_settings_stop_locust_with_the_fix(endpoint_env: dict[str, str])
     run = locust("--host", "http://127.0.0.1:9", "--headless", "-t", "1s", env=env, timeout=30)
     assert run.returncode != 0
     assert "set FLOWHARNESS_APP_SECRET" in run.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_a_master_with_two_workers_judges_the_whole_run(

@@ -135,5 +135,5 @@ def test_the_checkout_catalog_is_the_fallback(elsewhere: Path) -> None:
 def test_no_catalog_says_what_to_do(elsewhere: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_catalog, "_CHECKOUT", elsewhere / "installed")
     monkeypatch.setattr(_catalog, "_SHIPPED", "not-shipped")
-    with pytest.raises(ScenarioError, match="Pass scenario files or folders"):
+    with pytest.raises(ScenarioError, match="pass scenario files or folders"):
         catalog_path()

@@ -47,11 +47,34 @@ def _walk(url: str, key: Path, secret: str, *extra: str) -> Any:
     return CliRunner().invoke(main, args, env={"FLOWHARNESS_APP_SECRET": secret})
 
 
-def test_walk_a_healthy_endpoint(served: Any, public_key_file: Path, app_secret: str) -> None:
-    result = _walk(served(), public_key_file, app_secret, "--journeys", "3", "--seed", "10")
+def test_walk_one_journey_prints_its_transcript(
+    served: Any, public_key_file: Path, app_secret: str
+) -> None:
+    result = _walk(served(), public_key_file, app_secret, "--seed", "10")
     assert result.exit_code == 0, result.output
-    assert result.output.count("completed") >= 3
-    assert "seed=12" in result.output
+    assert "journey seed=10: completed" in result.output
+    assert " 1. (opening)" in result.output  # the steps
+    assert "1/1 journey(s) completed, 0 finding(s)" in result.output
+
+
+def test_many_journeys_give_a_summary_not_a_flood(
+    served: Any, public_key_file: Path, app_secret: str
+) -> None:
+    result = _walk(served(), public_key_file, app_secret, "--journeys", "25", "--seed", "10")
+    assert result.exit_code == 0, result.output
+    assert "25/25 journey(s) completed, 0 finding(s)" in result.output
+    assert "25 journeys through" in result.output
+    assert "(opening)" not in result.output  # no transcripts
+    assert len(result.output.splitlines()) < 15
+
+
+def test_walk_verbose_prints_a_line_per_journey(
+    served: Any, public_key_file: Path, app_secret: str
+) -> None:
+    result = _walk(served(), public_key_file, app_secret, "--journeys", "3", "--seed", "10", "-v")
+    assert result.exit_code == 0, result.output
+    for seed in (10, 11, 12):
+        assert f"seed={seed}: completed" in result.output
     assert "3/3 journey(s) completed, 0 finding(s)" in result.output
 
 
@@ -67,6 +90,10 @@ def test_walk_reports_findings_and_fails(
     assert result.exit_code == 1
     assert "invalid-screen-transition" in result.output
     assert "NOT completed" in result.output
+    several = _walk(served(rewrite=wrong_screen), public_key_file, app_secret, "--journeys", "4")
+    assert several.exit_code == 1
+    assert "invalid-screen-transition" in several.output  # in the findings table
+    assert "replay one in full: --seed 0 --journeys 1" in several.output
 
 
 def test_walk_json(served: Any, public_key_file: Path, app_secret: str) -> None:
