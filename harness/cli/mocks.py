@@ -28,7 +28,7 @@ SMTP_NAME = "smtp"
 
 @click.group()
 def mocks() -> None:
-    """Run the mock services (Slack, Teams, Cloud API, email, CRMs)."""
+    """Run the mock services (Slack, Teams, Cloud API, WASender, email, CRMs)."""
 
 
 @mocks.command("list")

@@ -16,7 +16,9 @@ from ._mocks_up import mocks_up
 
 
 def test_registry_names_every_mock() -> None:
-    assert {"slack", "teams", "cloud_api", "email", "hubspot", "salesforce"} <= set(MOCKS)
+    assert {"slack", "teams", "cloud_api", "email", "hubspot", "salesforce", "wasender"} <= set(
+        MOCKS
+    )
     ports = [spec.default_port for spec in MOCKS.values()]
     assert len(set(ports)) == len(ports)
     assert get_spec("cloud_api").credentials_values() == {
