@@ -99,7 +99,7 @@ class DashboardMock:
     ) -> Self:
         from mocks.registry import MOCKS  # the routes hint of a shipped mock
 
-        routes = described.get("routes") or getattr(MOCKS.get(name), "routes", "")
+        routes = str(described.get("routes") or getattr(MOCKS.get(name), "routes", ""))
         smtp = None
         if "smtp_port" in described:
             smtp = f"{described['smtp_host']}:{described['smtp_port']}"
