@@ -65,6 +65,7 @@ ul.faults{list-style:none;padding:0;margin:0 0 8px}
 ul.faults li{display:flex;gap:8px;align-items:center;border:1px solid #f3d6d4;
 background:#fff8f7;border-radius:6px;padding:4px 8px;margin-bottom:4px;font-size:13px}
 ul.faults li span{flex:1;overflow-wrap:anywhere}
+ul.faults li.empty{background:#f7f8fa;border-color:#eef0f2}
 form.add-fault{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:6px;
 border-top:1px solid #eef0f2;padding-top:8px}
 form.add-fault label{display:flex;flex-direction:column;font-size:11px;color:#5b6570}

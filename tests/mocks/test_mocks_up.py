@@ -82,6 +82,21 @@ def test_mocks_up_serves_until_sigint() -> None:
         with smtplib.SMTP(email["smtp_host"], email["smtp_port"], timeout=5) as smtp:
             smtp.sendmail("a@x.com", ["b@x.com"], "Subject: up\r\n\r\nbody")
         assert httpx.get(email["admin_url"] + "/__admin/messages").json()["count"] == 1
+        # the dashboard, on a free port too, shows what went through each mock
+        state = httpx.get(run.line["dashboard"] + "api/mocks").json()
+        assert {m["name"]: m["total"] for m in state["mocks"]} == {
+            "teams": 1,
+            "cloud_api": 1,
+            "email": 1,
+        }
     assert run.process.returncode == 0, run.output
     assert "Traceback" not in run.output
     assert "mocks stopped" in run.output
+
+
+@pytest.mark.slow
+def test_mocks_up_without_the_dashboard() -> None:
+    with mocks_up("slack", "--base-port", "0", "--no-dashboard") as run:
+        assert "dashboard" not in run.line
+        assert set(run.line["mocks"]) == {"slack"}
+    assert run.process.returncode == 0, run.output
