@@ -109,6 +109,15 @@ mock_salesforce = _mock_fixture(
     """,
 )
 
+mock_wasender = _mock_fixture(
+    "wasender",
+    """The WASenderApi mock, served; fresh per test.
+
+    An SDK's base URL is ``url + credentials["api_path"]`` (``/api``), its API key
+    ``credentials["api_key"]``; read it with ``mocks.wasender.WasenderAdmin(mock_wasender.admin)``.
+    """,
+)
+
 
 @pytest.fixture
 def mock_crm(request: pytest.FixtureRequest) -> Any:

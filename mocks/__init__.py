@@ -1,4 +1,4 @@
-"""Mock services for WhatsApp Flows integrations: CRMs, Slack, Teams, email, Cloud API.
+"""Mock services for WhatsApp Flows integrations: CRMs, Slack, Teams, email, Cloud API, WASender.
 
 Each service has its own package (``mocks.slack``, ``mocks.crm.hubspot`` ...) with a
 ``create_service()``; what they share (faults, the journal, the admin client, the

@@ -179,6 +179,19 @@ MOCKS: Mapping[str, MockSpec] = MappingProxyType(
                 },
                 default_tls=True,
             ),
+            MockSpec(
+                "wasender",
+                "mocks.wasender:create_service",
+                8107,
+                routes="POST /api/send-message (Bearer session API key); "
+                "GET /api/messages/{msgId}/info; GET /api/status",
+                credentials={
+                    # the SDKs' base URL is the mock's URL + api_path
+                    "api_key": "mocks.wasender:DEFAULT_API_KEY",
+                    "api_path": "mocks.wasender:API_PATH",
+                    "session_phone_number": "mocks.wasender:DEFAULT_PHONE_NUMBER",
+                },
+            ),
         )
     }
 )

@@ -4,6 +4,8 @@
 one), prints where they listen and the credentials to use (``--json``: one
 JSON line for scripts), then waits; Ctrl-C or SIGTERM stops them cleanly.
 ``--tls`` serves HTTPS with a throwaway CA whose certificate file it prints.
+It also serves a dashboard (``mocks.dashboard``): one page with every mock's
+URL, credentials, live journal, faults and reset; ``--no-dashboard`` skips it.
 """
 
 from __future__ import annotations
@@ -24,11 +26,14 @@ if TYPE_CHECKING:
 
 SMTP_NAME = "smtp"
 """``--port smtp=PORT`` sets the email mock's SMTP port (``--port email=`` its admin API)."""
+DASHBOARD_NAME = "dashboard"
+"""``--port dashboard=PORT`` sets the dashboard's port."""
+DASHBOARD_PORT = 8100
 
 
 @click.group()
 def mocks() -> None:
-    """Run the mock services (Slack, Teams, Cloud API, email, CRMs)."""
+    """Run the mock services (Slack, Teams, Cloud API, WASender, email, CRMs)."""
 
 
 @mocks.command("list")
@@ -50,7 +55,8 @@ def list_mocks() -> None:
     "ports",
     multiple=True,
     metavar="NAME=PORT",
-    help="Port for one mock (repeatable); 'smtp=PORT' for the email mock's SMTP server.",
+    help="Port for one mock (repeatable); 'smtp=PORT' for the email mock's SMTP server, "
+    "'dashboard=PORT' for the dashboard.",
 )
 @click.option(
     "--base-port",
@@ -65,6 +71,12 @@ def list_mocks() -> None:
     help="Serve HTTPS with a throwaway CA made for this run (the email mock's SMTP stays "
     "plain); clients trust the printed ca_bundle file.",
 )
+@click.option(
+    "--dashboard/--no-dashboard",
+    default=True,
+    show_default=True,
+    help="Serve the web dashboard (journals, faults, reset) next to the mocks.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON line instead of a table.")
 def up(
     names: tuple[str, ...],
@@ -73,12 +85,14 @@ def up(
     base_port: int | None,
     seed: int | None,
     tls: bool,
+    dashboard: bool,
     as_json: bool,
 ) -> None:
     """Start NAMES (default: all installed mocks) and serve until interrupted.
 
     Each mock's admin_url is what mocks.AdminClient takes; its admin API lives
-    under /__admin (interactive docs at /__admin/docs).
+    under /__admin (interactive docs at /__admin/docs). The dashboard's URL is
+    printed too (default port 8100): open it in a browser.
     """
     specs = _select(names)
     plan = _port_plan(specs, _parse_ports(ports, specs), base_port)
@@ -89,9 +103,15 @@ def up(
             running = {
                 spec.name: _start(stack, spec, host, plan, seed, certificate) for spec in specs
             }
+            described = _described(running)
+            page = (
+                _start_dashboard(stack, described, host, plan[DASHBOARD_NAME], certificate)
+                if dashboard
+                else None
+            )
         except Exception as exc:
             raise click.ClickException(f"could not start the mocks: {exc}") from exc
-        _announce(running, certificate, as_json)
+        _announce(described, page, certificate, as_json)
         while not stop.wait(0.2):
             pass
     click.echo("mocks stopped", err=True)
@@ -129,7 +149,7 @@ def _select(names: Sequence[str]) -> list[MockSpec]:
 
 
 def _parse_ports(items: Sequence[str], specs: Sequence[MockSpec]) -> dict[str, int]:
-    known = {spec.name for spec in specs} | {SMTP_NAME}
+    known = {spec.name for spec in specs} | {SMTP_NAME, DASHBOARD_NAME}
     ports: dict[str, int] = {}
     for item in items:
         name, sep, value = item.partition("=")
@@ -154,6 +174,9 @@ def _port_plan(
             plan[SMTP_NAME] = (
                 spec.smtp_port if base_port is None else _offset(base_port, len(specs))
             )
+    # the dashboard comes after every mock (and SMTP) when numbered from a base
+    last = len(specs) + (SMTP_NAME in plan)
+    plan[DASHBOARD_NAME] = DASHBOARD_PORT if base_port is None else _offset(base_port, last)
     plan.update(explicit)
     return plan
 
@@ -186,16 +209,43 @@ def _start(
     return handle
 
 
-def _announce(running: dict[str, Any], certificate: LoopbackTLS | None, as_json: bool) -> None:
+def _described(running: dict[str, Any]) -> dict[str, dict[str, Any]]:
     from mocks.pool import describe
     from mocks.registry import get_spec
 
-    described = {
+    return {
         name: {**describe(handle), "routes": get_spec(name).routes}
         for name, handle in running.items()
     }
+
+
+def _start_dashboard(
+    stack: ExitStack,
+    described: dict[str, dict[str, Any]],
+    host: str,
+    port: int,
+    certificate: LoopbackTLS | None,
+) -> str:
+    from mocks.dashboard import Dashboard
+
+    config: dict[str, Any] = {"mocks": described}
+    if certificate is not None:
+        config["ca_bundle"] = certificate.ca_bundle
+    dashboard = Dashboard.from_config(config)
+    stack.callback(dashboard.close)
+    return dashboard.serve(host=host, port=port, tls=certificate).url + "/"
+
+
+def _announce(
+    described: dict[str, dict[str, Any]],
+    dashboard: str | None,
+    certificate: LoopbackTLS | None,
+    as_json: bool,
+) -> None:
     if as_json:
         line: dict[str, Any] = {"mocks": described}
+        if dashboard is not None:
+            line["dashboard"] = dashboard
         if certificate is not None:
             line["ca_bundle"] = certificate.ca_bundle
         click.echo(json.dumps(line, separators=(",", ":")))
@@ -216,6 +266,8 @@ def _announce(running: dict[str, Any], certificate: LoopbackTLS | None, as_json:
         table.add_row(name, url, data["admin_url"] + "/__admin/docs", creds)
     console = make_console()
     console.print(table)
+    if dashboard is not None:
+        console.print(f"Dashboard (journals, faults, reset): {dashboard}")
     if certificate is not None:
         console.print(f"CA bundle (trust it in clients): {certificate.ca_bundle}")
     sys.stdout.flush()

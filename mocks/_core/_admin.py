@@ -4,7 +4,8 @@ Routes (JSON in, JSON out):
 
 - ``POST /reset``: forget state, journal and faults; the RNG restarts from its seed
 - ``GET /requests`` (filters as query params), ``POST /requests/find`` (a
-  :class:`RequestFilter` body): ``{"requests": [...], "count": n}``
+  :class:`RequestFilter` body): ``{"requests": [...], "count": n}``; ``?limit=N``
+  keeps the newest N (and adds ``"total"``, how many matched)
 - ``GET|POST /requests/count``: ``{"count": n}``; ``GET /requests/unmatched``
 - ``DELETE /requests``: clear the journal only
 - ``GET /faults``, ``POST /faults`` (a :class:`FaultRule`, answers 201 with its
@@ -29,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from mocks._core._backend import MockBackend
 from mocks._core._faults import FaultBook, FaultRule
-from mocks._core._journal import Journal, JournalEntry, RequestFilter
+from mocks._core._journal import Journal, RequestFilter
 
 __all__ = ["SeedRequest"]  # build_admin_router is internal to MockService
 
@@ -69,12 +70,16 @@ def build_admin_router(
         return {"seed": body.seed}
 
     @router.get("/requests")
-    def list_requests(flt: Annotated[RequestFilter, _query_filter]) -> dict[str, Any]:
-        return _listing(journal.entries(flt))
+    def list_requests(
+        flt: Annotated[RequestFilter, _query_filter], limit: _Limit = None
+    ) -> dict[str, Any]:
+        return _listing(journal, flt, limit)
 
     @router.post("/requests/find")
-    def find_requests(flt: Annotated[RequestFilter | None, Body()] = None) -> dict[str, Any]:
-        return _listing(journal.entries(flt))
+    def find_requests(
+        flt: Annotated[RequestFilter | None, Body()] = None, limit: _Limit = None
+    ) -> dict[str, Any]:
+        return _listing(journal, flt, limit)
 
     @router.get("/requests/count")
     def count_get(flt: Annotated[RequestFilter, _query_filter]) -> dict[str, int]:
@@ -86,7 +91,7 @@ def build_admin_router(
 
     @router.get("/requests/unmatched")
     def unmatched() -> dict[str, Any]:
-        return _listing(journal.entries(RequestFilter(matched=False)))
+        return _listing(journal, RequestFilter(matched=False))
 
     @router.delete("/requests")
     def clear_requests() -> dict[str, str]:
@@ -117,8 +122,22 @@ def build_admin_router(
     return router
 
 
-def _listing(entries: list[JournalEntry]) -> dict[str, Any]:
-    return {"requests": [e.model_dump(mode="json") for e in entries], "count": len(entries)}
+_Limit = Annotated[
+    int | None, Query(ge=0, description="only the newest N matching entries (still oldest first)")
+]
+
+
+def _listing(
+    journal: Journal, flt: RequestFilter | None, limit: int | None = None
+) -> dict[str, Any]:
+    entries = journal.entries(flt, limit)
+    listing: dict[str, Any] = {
+        "requests": [e.model_dump(mode="json") for e in entries],
+        "count": len(entries),
+    }
+    if limit is not None:
+        listing["total"] = journal.count(flt)
+    return listing
 
 
 def _rule_json(rule: FaultRule) -> dict[str, Any]:

@@ -127,8 +127,12 @@ class _Calls:
         return _AdminCall("POST", "seed", json={"seed": value}, parse=_none)
 
     @staticmethod
-    def requests(flt: RequestFilter | None, criteria: dict[str, Any]) -> _AdminCall:
-        return _AdminCall("POST", "requests/find", _filter_json(flt, criteria), parse=_entries)
+    def requests(
+        flt: RequestFilter | None, criteria: dict[str, Any], limit: int | None = None
+    ) -> _AdminCall:
+        params = {} if limit is None else {"limit": limit}
+        body = _filter_json(flt, criteria)
+        return _AdminCall("POST", "requests/find", body, params=params, parse=_entries)
 
     @staticmethod
     def count(flt: RequestFilter | None, criteria: dict[str, Any]) -> _AdminCall:
@@ -204,9 +208,12 @@ class AdminClient(Closing):
     def seed(self, value: int) -> None:
         self._run(_Calls.seed(value))
 
-    def requests(self, flt: RequestFilter | None = None, **criteria: Any) -> list[JournalEntry]:
-        """Journal entries meeting ``flt`` or keyword criteria (``RequestFilter`` fields)."""
-        return self._run(_Calls.requests(flt, criteria))  # type: ignore[no-any-return]
+    def requests(
+        self, flt: RequestFilter | None = None, *, limit: int | None = None, **criteria: Any
+    ) -> list[JournalEntry]:
+        """Journal entries meeting ``flt`` or keyword criteria (``RequestFilter`` fields);
+        with ``limit`` only the newest ``limit`` of them (still oldest first)."""
+        return self._run(_Calls.requests(flt, criteria, limit))  # type: ignore[no-any-return]
 
     def count(self, flt: RequestFilter | None = None, **criteria: Any) -> int:
         return self._run(_Calls.count(flt, criteria))  # type: ignore[no-any-return]
@@ -290,9 +297,9 @@ class AsyncAdminClient:
         await self._run(_Calls.seed(value))
 
     async def requests(
-        self, flt: RequestFilter | None = None, **criteria: Any
+        self, flt: RequestFilter | None = None, *, limit: int | None = None, **criteria: Any
     ) -> list[JournalEntry]:
-        return await self._run(_Calls.requests(flt, criteria))  # type: ignore[no-any-return]
+        return await self._run(_Calls.requests(flt, criteria, limit))  # type: ignore[no-any-return]
 
     async def count(self, flt: RequestFilter | None = None, **criteria: Any) -> int:
         return await self._run(_Calls.count(flt, criteria))  # type: ignore[no-any-return]

@@ -193,11 +193,17 @@ class Journal:
             self._entries.append(entry)
         return entry
 
-    def entries(self, flt: RequestFilter | None = None) -> list[JournalEntry]:
-        """Copies of the entries meeting ``flt``, oldest first."""
+    def entries(
+        self, flt: RequestFilter | None = None, limit: int | None = None
+    ) -> list[JournalEntry]:
+        """Copies of the entries meeting ``flt``, oldest first; with ``limit`` the newest
+        ``limit`` of them (only those are copied: a dashboard polls a long journal)."""
         with self._lock:
             snapshot = list(self._entries)
-        return [e.model_copy(deep=True) for e in snapshot if flt is None or flt.matches(e)]
+        found = [e for e in snapshot if flt is None or flt.matches(e)]
+        if limit is not None:
+            found = found[-limit:] if limit > 0 else []
+        return [e.model_copy(deep=True) for e in found]
 
     def count(self, flt: RequestFilter | None = None) -> int:
         with self._lock:

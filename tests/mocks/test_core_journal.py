@@ -101,6 +101,22 @@ def test_get_query_filters_match_find(toy: MockHandle[ToyBackend]) -> None:
     assert toy.admin.get("requests/count", path_glob="/items*")["count"] == 3
 
 
+def test_limit_keeps_the_newest_entries(toy: MockHandle[ToyBackend]) -> None:
+    for name in ("a", "b", "c", "d"):
+        toy.client.post("/items", json={"name": name})
+    toy.client.get("/nowhere")
+    newest = toy.admin.requests(limit=2, method="POST")
+    assert [e.body_json["name"] for e in newest] == ["c", "d"]  # still oldest first
+    assert toy.admin.requests(limit=0) == []
+    listing = toy.admin.get("requests", limit=3)
+    assert [e["path"] for e in listing["requests"]] == ["/items", "/items", "/nowhere"]
+    assert (listing["count"], listing["total"]) == (3, 5)
+    assert "total" not in toy.admin.get("requests")
+    with pytest.raises(AdminError) as negative:
+        toy.admin.get("requests", limit=-1)
+    assert negative.value.status == 422
+
+
 def test_since_filter(toy: MockHandle[ToyBackend]) -> None:
     toy.client.get("/items/old")
     toy.client.get("/items/new")

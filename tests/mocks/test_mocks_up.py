@@ -16,7 +16,9 @@ from ._mocks_up import mocks_up
 
 
 def test_registry_names_every_mock() -> None:
-    assert {"slack", "teams", "cloud_api", "email", "hubspot", "salesforce"} <= set(MOCKS)
+    assert {"slack", "teams", "cloud_api", "email", "hubspot", "salesforce", "wasender"} <= set(
+        MOCKS
+    )
     ports = [spec.default_port for spec in MOCKS.values()]
     assert len(set(ports)) == len(ports)
     assert get_spec("cloud_api").credentials_values() == {
@@ -80,6 +82,21 @@ def test_mocks_up_serves_until_sigint() -> None:
         with smtplib.SMTP(email["smtp_host"], email["smtp_port"], timeout=5) as smtp:
             smtp.sendmail("a@x.com", ["b@x.com"], "Subject: up\r\n\r\nbody")
         assert httpx.get(email["admin_url"] + "/__admin/messages").json()["count"] == 1
+        # the dashboard, on a free port too, shows what went through each mock
+        state = httpx.get(run.line["dashboard"] + "api/mocks").json()
+        assert {m["name"]: m["total"] for m in state["mocks"]} == {
+            "teams": 1,
+            "cloud_api": 1,
+            "email": 1,
+        }
     assert run.process.returncode == 0, run.output
     assert "Traceback" not in run.output
     assert "mocks stopped" in run.output
+
+
+@pytest.mark.slow
+def test_mocks_up_without_the_dashboard() -> None:
+    with mocks_up("slack", "--base-port", "0", "--no-dashboard") as run:
+        assert "dashboard" not in run.line
+        assert set(run.line["mocks"]) == {"slack"}
+    assert run.process.returncode == 0, run.output

@@ -66,7 +66,7 @@ def test_every_mock_fixture_has_url_admin_credentials(pytester: pytest.Pytester)
         import pytest
 
         @pytest.mark.parametrize("name", ["slack", "teams", "cloud_api", "hubspot",
-                                          "salesforce", "smtp"])
+                                          "salesforce", "wasender", "smtp"])
         def test_surface(request, name):
             mock = request.getfixturevalue(f"mock_{name}")
             assert mock.admin.health()["status"] == "ok"
@@ -90,7 +90,7 @@ def test_every_mock_fixture_has_url_admin_credentials(pytester: pytest.Pytester)
         """
     )
     result = pytester.runpytest()
-    result.assert_outcomes(passed=8)
+    result.assert_outcomes(passed=9)
 
 
 def test_in_process_and_tls_options(pytester: pytest.Pytester) -> None:

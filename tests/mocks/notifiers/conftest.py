@@ -13,6 +13,7 @@ from mocks.cloud_api import create_service as create_cloud_api
 from mocks.email import MailServer
 from mocks.email import create_service as create_email
 from mocks.teams import create_service as create_teams
+from mocks.wasender import create_service as create_wasender
 
 from .._modes import both_modes
 
@@ -20,6 +21,7 @@ SEED = 5
 
 teams = both_modes("teams", create_teams)
 cloud = both_modes("cloud", lambda: create_cloud_api(seed=SEED))
+wasender = both_modes("wasender", lambda: create_wasender(seed=SEED))
 
 
 @pytest.fixture(scope="session")

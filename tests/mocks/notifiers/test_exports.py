@@ -8,7 +8,7 @@ import pytest
 
 
 @pytest.mark.parametrize(
-    "name", ["mocks.teams", "mocks.cloud_api", "mocks.email", "mocks.registry"]
+    "name", ["mocks.teams", "mocks.cloud_api", "mocks.email", "mocks.wasender", "mocks.registry"]
 )
 def test_all_names_exist_and_are_public(name: str) -> None:
     module = importlib.import_module(name)
