@@ -40,6 +40,14 @@ def endpoint(tmp_path: Path) -> Iterator[ServedTarget]:
 
 
 @pytest.fixture
+def failing_endpoint(tmp_path: Path) -> Iterator[ServedTarget]:
+    with serve_target(
+        tmp_path / "endpoint", extra_args=["--fail-ratio", "0.2"], environ=clean_environ()
+    ) as target:
+        yield target
+
+
+@pytest.fixture
 def slow_endpoint(tmp_path: Path) -> Iterator[ServedTarget]:
     with serve_target(
         tmp_path / "endpoint", extra_args=["--slow", "4"], environ=clean_environ()
@@ -65,6 +73,14 @@ def budget_figures(run: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     return figures
 
 
+def health_of(run: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """Meta's health verdict from the JSON: state, alerts and each alert's reading."""
+    stage = next(s for s in verdict_of(run)["stages"] if s["stage"] == "meta health")
+    health: dict[str, Any] = stage["figures"]
+    health["by_event"] = {reading["event"]: reading for reading in health["readings"]}
+    return health
+
+
 def request_names(prefix: Path) -> set[str]:
     with Path(f"{prefix}_stats.csv").open(newline="", encoding="utf-8") as handle:
         return {row["Name"] for row in csv.DictReader(handle)} - {"Aggregated"}
@@ -87,6 +103,12 @@ def test_load_run_sends_health_checks_and_passes(endpoint: ServedTarget, tmp_pat
     assert request_names(prefix) == {"ping"}
     assert PROGRESS_LINE.search(run.stderr), run.stderr
     assert Path(f"{prefix}_locust.log").is_file()
+    health = health_of(run)
+    assert health["state"] == "PUBLISHED"
+    assert health["alerts"] == []
+    assert health["traffic"]["health_checks"] == figures["requests"]
+    assert health["by_event"]["ENDPOINT_AVAILABILITY"]["value"] == pytest.approx(100)
+    assert "the flow stays PUBLISHED" in run.stderr
 
 
 def test_load_run_walks_journeys_through_a_flow(endpoint: ServedTarget, tmp_path: Path) -> None:
@@ -123,6 +145,35 @@ def test_load_run_against_an_endpoint_answering_in_4_s_fails(
     assert 3.9 <= figures["p90_seconds"] <= 9.5
     assert 3.9 <= figures["max_seconds"] <= 10.5
     assert "budget: FAIL" in run.stderr
+    health = health_of(run)
+    latency = health["by_event"]["ENDPOINT_LATENCY"]
+    assert "ENDPOINT_LATENCY" in health["alerts"]
+    assert 3900 <= latency["value"] <= 9500  # ms, as Meta's webhook carries it
+    assert latency["threshold"] == 1000  # over 1 s, under 5 s: the warning threshold
+    assert health["by_event"]["ENDPOINT_ERROR_RATE"]["value"] == pytest.approx(0)
+    assert "ENDPOINT_LATENCY" in run.stderr
+
+
+def test_load_run_against_an_endpoint_failing_a_fifth_of_requests(
+    failing_endpoint: ServedTarget, tmp_path: Path
+) -> None:
+    run = load(
+        "run",
+        failing_endpoint.url,
+        *quick(users=4, duration="6s"),
+        cwd=tmp_path,
+        environ=failing_endpoint.environ,
+    )
+    assert run.returncode == 1, run.stderr[-3000:]
+    health = health_of(run)
+    error_rate = health["by_event"]["ENDPOINT_ERROR_RATE"]
+    assert "ENDPOINT_ERROR_RATE" in health["alerts"]
+    assert 15 <= error_rate["value"] <= 25  # every fifth request answered 500
+    assert error_rate["threshold"] == 10
+    assert error_rate["errors"]["unexpected_http_status_code"] > 0
+    assert health["state"] in ("THROTTLED", "BLOCKED")
+    assert health["passed"] is False
+    assert "ENDPOINT_ERROR_RATE" in run.stderr
 
 
 def test_load_run_with_local_worker_processes(endpoint: ServedTarget, tmp_path: Path) -> None:
@@ -196,6 +247,10 @@ def test_load_smoke_passes_and_fails_when_the_endpoint_is_slow(tmp_path: Path) -
     figures = budget_figures(healthy)
     assert figures["requests"] > 20
     assert figures["failures"] == 0
+    health = health_of(healthy)
+    assert health["state"] == "PUBLISHED"
+    assert health["traffic"]["navigations"] > 0  # lead journeys: the client error rate counts
+    assert health["by_event"]["CLIENT_ERROR_RATE"]["value"] == pytest.approx(0)
     slow = load(
         "smoke", "--duration", "6s", "--slow", "4", "--json", cwd=tmp_path, environ=clean_environ()
     )
