@@ -521,6 +521,8 @@ def _by_count(errors: Mapping[str, int]) -> list[tuple[str, int]]:
 
 
 def _duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.1f} s"
     if seconds < 120:
         return f"{seconds:.0f} s"
     return f"{seconds / 60:.0f} min"

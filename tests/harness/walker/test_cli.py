@@ -166,3 +166,29 @@ def test_stub_uses_a_given_encrypted_key(
     wrong = CliRunner().invoke(main, [*args[:-1], "nope"])
     assert wrong.exit_code == 2
     assert "--private-key" in wrong.output
+
+
+def test_walk_health_says_the_flow_stays_published(
+    served: Any, public_key_file: Path, app_secret: str
+) -> None:
+    result = _walk(served(), public_key_file, app_secret, "--journeys", "3", "--health")
+    assert result.exit_code == 0, result.output
+    assert "Meta's health verdict: the flow stays PUBLISHED" in result.output
+    for event in ("ENDPOINT_ERROR_RATE", "ENDPOINT_LATENCY", "CLIENT_ERROR_RATE"):
+        assert f"{event:<22} quiet" in result.output
+
+
+def test_walk_health_names_the_client_error_rate_of_wrong_screens(
+    served: Any, public_key_file: Path, app_secret: str
+) -> None:
+    def wrong_screen(request: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+        if request.get("screen") == "FIRST_SCREEN" and "error" not in request.get("data", {}):
+            return {"screen": "CONTACT", "data": {}}
+        return answer
+
+    url = served(rewrite=wrong_screen)
+    result = _walk(url, public_key_file, app_secret, "--journeys", "4", "--health")
+    assert result.exit_code == 1
+    assert "CLIENT_ERROR_RATE      ACTIVATED" in result.output
+    assert "invalid-screen-transition x4" in result.output  # one per journey
+    assert "the flow would be BLOCKED" in result.output  # every other navigation fails
