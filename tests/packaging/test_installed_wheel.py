@@ -129,6 +129,9 @@ def test_load_smoke_runs_locust_against_the_reference_endpoint(
     assert figures["failures"] == 0
     stats = (empty / "out" / "smoke_stats.csv").read_text(encoding="utf-8")
     assert "data_exchange:CONFIRM" in stats  # whole lead journeys, not only pings
+    health = next(stage for stage in verdict["stages"] if stage["stage"] == "meta health")
+    assert health["figures"]["state"] == "PUBLISHED"
+    assert health["figures"]["traffic"]["requests"] == figures["requests"]
     assert "requests" in result.stderr  # the live progress line
 
 
