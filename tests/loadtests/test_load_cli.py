@@ -33,32 +33,40 @@ PROGRESS_LINE = re.compile(
 )
 
 
+def _served(tmp_path: Path, *extra_args: str) -> Iterator[ServedTarget]:
+    with serve_target(
+        tmp_path / "endpoint", extra_args=extra_args, environ=clean_environ()
+    ) as target:
+        yield target
+
+
 @pytest.fixture
 def endpoint(tmp_path: Path) -> Iterator[ServedTarget]:
-    with serve_target(tmp_path / "endpoint", environ=clean_environ()) as target:
-        yield target
+    yield from _served(tmp_path)
 
 
 @pytest.fixture
 def failing_endpoint(tmp_path: Path) -> Iterator[ServedTarget]:
-    with serve_target(
-        tmp_path / "endpoint", extra_args=["--fail-ratio", "0.2"], environ=clean_environ()
-    ) as target:
-        yield target
+    """Answers 500 to every fifth request."""
+    yield from _served(tmp_path, "--fail-ratio", "0.2")
 
 
 @pytest.fixture
 def slow_endpoint(tmp_path: Path) -> Iterator[ServedTarget]:
-    with serve_target(
-        tmp_path / "endpoint", extra_args=["--slow", "4"], environ=clean_environ()
-    ) as target:
-        yield target
+    yield from _served(tmp_path, "--slow", "4")
 
 
 def load(
     *args: str, cwd: Path, environ: Mapping[str, str], timeout: float = 150
 ) -> subprocess.CompletedProcess[str]:
     return run_in(cwd, [FLOWHARNESS, "load", *args], timeout=timeout, environ=environ)
+
+
+def load_run(
+    target: ServedTarget, cwd: Path, *, users: int, duration: str = "6s"
+) -> subprocess.CompletedProcess[str]:
+    """``flowharness load run URL`` with health checks, verdict as JSON."""
+    return load("run", target.url, *quick(users, duration), cwd=cwd, environ=target.environ)
 
 
 def verdict_of(run: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -128,13 +136,7 @@ def test_load_run_walks_journeys_through_a_flow(endpoint: ServedTarget, tmp_path
 def test_load_run_against_an_endpoint_answering_in_4_s_fails(
     slow_endpoint: ServedTarget, tmp_path: Path
 ) -> None:
-    run = load(
-        "run",
-        slow_endpoint.url,
-        *quick(users=3, duration="6s"),
-        cwd=tmp_path,
-        environ=slow_endpoint.environ,
-    )
+    run = load_run(slow_endpoint, tmp_path, users=3)
     assert run.returncode == 1, run.stderr[-3000:]
     assert verdict_of(run)["passed"] is False
     figures = budget_figures(run)
@@ -157,13 +159,7 @@ def test_load_run_against_an_endpoint_answering_in_4_s_fails(
 def test_load_run_against_an_endpoint_failing_a_fifth_of_requests(
     failing_endpoint: ServedTarget, tmp_path: Path
 ) -> None:
-    run = load(
-        "run",
-        failing_endpoint.url,
-        *quick(users=4, duration="6s"),
-        cwd=tmp_path,
-        environ=failing_endpoint.environ,
-    )
+    run = load_run(failing_endpoint, tmp_path, users=4)
     assert run.returncode == 1, run.stderr[-3000:]
     health = health_of(run)
     error_rate = health["by_event"]["ENDPOINT_ERROR_RATE"]
