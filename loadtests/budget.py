@@ -138,9 +138,14 @@ class Verdict:
         return f"FAIL: {'; '.join(self.breaches)} ({measured})"
 
 
-def over_budget_message(budget_seconds: float) -> str:
-    """The failure text of a request over budget: stable, so failures group into one row."""
-    return f"{OVER_BUDGET_MARKER} of {budget_seconds:g} s"
+def over_budget_message(budget_seconds: float, problem: str | None = None) -> str:
+    """The failure text of a request over budget: stable, so failures group into one row.
+
+    ``problem`` is what else was wrong with the request (an HTTP 500, an answer that
+    cannot be decrypted), kept after a ``"; "`` for the health verdict.
+    """
+    message = f"{OVER_BUDGET_MARKER} of {budget_seconds:g} s"
+    return f"{message}; {problem}" if problem else message
 
 
 def judge(figures: Figures, budget: Budget) -> Verdict:

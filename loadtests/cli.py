@@ -298,6 +298,7 @@ def _execute(
     """Run locust with a live line, then judge the run; the command's exit code."""
     run.csv_prefix = outputs.csv_prefix
     run.progress_file = outputs.progress
+    started = time.monotonic()
     try:
         with _ProgressLine(console) as progress:
             code = run_locust(run, log=outputs.log, on_progress=progress, timeout=timeout)
@@ -310,7 +311,8 @@ def _execute(
             highlight=False,
         )
         return 2
-    verdict = judge_run(FinishedRun(outputs.csv_prefix, budget, code))
+    finished = FinishedRun(outputs.csv_prefix, budget, code, time.monotonic() - started)
+    verdict = judge_run(finished)
     _report(verdict, console, as_json)
     if outputs.kept:
         console.print(f"reports: {outputs.csv_prefix}_*.csv, log {outputs.log}", highlight=False)
@@ -326,7 +328,10 @@ def _report(verdict: RunVerdict, console: Console, as_json: bool) -> None:
         click.echo(json.dumps(verdict.to_dict(), indent=2))
     for stage in verdict.stages:
         style = "green" if stage.passed else "bold red"
-        console.print(Text(f"{stage.stage}: ", style="bold") + Text(stage.summary, style=style))
+        headline, _, details = stage.summary.partition("\n")
+        console.print(Text(f"{stage.stage}: ", style="bold") + Text(headline, style=style))
+        if details:
+            console.print(Text(details), soft_wrap=True)
 
 
 # -- the commands --------------------------------------------------------------------------
@@ -337,8 +342,12 @@ def load() -> None:
     """Load tests with locust: real encrypted users, a live line, and a verdict on the budget.
 
     Needs the `load` extra (pip install 'flowharness[load]'). Each run ends with the
-    verdict (every request under 3 s, p90 under 1 s as Meta alerts, p95 under 2 s,
-    p99 under 3 s, at most 1 % failures) and exits 1 when the budget breaks.
+    budget verdict (every request under 3 s, p90 under 1 s as Meta alerts, p95 under
+    2 s, p99 under 3 s, at most 1 % failures) and Meta's health verdict: which endpoint
+    alerts (ENDPOINT_ERROR_RATE, ENDPOINT_LATENCY, ENDPOINT_AVAILABILITY,
+    CLIENT_ERROR_RATE) the traffic would fire and whether the flow would stay PUBLISHED
+    or be THROTTLED (10 messages an hour) or BLOCKED; an estimate, as Meta judges 10 to
+    60 minute windows. Exits 1 when the budget breaks or the flow would be throttled.
     """
 
 

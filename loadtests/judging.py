@@ -2,9 +2,9 @@
 
 A stage is a function from a :class:`FinishedRun` (the CSV locust left, the budget, the
 locust exit code) to a :class:`StageVerdict`; :func:`judge_run` runs every stage of
-:data:`STAGES` and the run passes when each one does. The budget stage is the first; a
-later stage (say, Meta's endpoint health alerts computed from the stats history) is one
-more function appended to the tuple. No locust import here.
+:data:`STAGES` and the run passes when each one does: the latency budget, then Meta's
+health verdict (:mod:`harness.health`: the alerts the traffic would fire and the flow
+state that follows; THROTTLED or BLOCKED fails the run). No locust import here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.health import assess
 from loadtests.budget import Budget, judge
+from loadtests.traffic import traffic_from_csv
 from loadtests.verdict import CsvFormatError, figures_from_csv
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "Stage",
     "StageVerdict",
     "budget_stage",
+    "health_stage",
     "judge_run",
 ]
 
@@ -36,6 +39,8 @@ class FinishedRun:
     """locust's ``--csv`` prefix: ``PREFIX_stats.csv``, ``PREFIX_failures.csv``, ..."""
     budget: Budget
     locust_exit_code: int
+    seconds: float | None = None
+    """How long locust ran (the health verdict's caveat); None when unknown."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,19 @@ def budget_stage(run: FinishedRun) -> StageVerdict:
     return StageVerdict("budget", verdict.passed, verdict.summary(), asdict(figures))
 
 
-STAGES: tuple[Stage, ...] = (budget_stage,)
+def health_stage(run: FinishedRun) -> StageVerdict:
+    """Meta's endpoint health verdict on the run's traffic: the flow must stay PUBLISHED."""
+    try:
+        traffic = traffic_from_csv(run.csv_prefix, seconds=run.seconds)
+    except (CsvFormatError, ValueError) as exc:  # ValueError: counts that do not add up
+        return StageVerdict("meta health", False, f"ERROR: {exc}")
+    verdict = assess(traffic)
+    return StageVerdict(
+        "meta health", verdict.passed, "\n".join(verdict.lines()), verdict.to_dict()
+    )
+
+
+STAGES: tuple[Stage, ...] = (budget_stage, health_stage)
 """The stages of every run's verdict, in order."""
 
 

@@ -1,6 +1,7 @@
 """Serve the reference endpoint on loopback for a load test: fresh keys, secrets, one process.
 
-    python -m loadtests.serve_target [--port 0] [--slow 4] [--crm-delay 10] [--ready-file F]
+    python -m loadtests.serve_target [--port 0] [--slow 4] [--fail-ratio 0.2] [--crm-delay 10]
+                                     [--ready-file F]
     python -m loadtests.serve_target --stub FLOW.json [--ready-file F]
 
 Generates an RSA-2048 key pair into ``--workdir`` (a temporary directory by default),
@@ -10,8 +11,10 @@ takes the app and flow-token secrets from ``FLOWHARNESS_APP_SECRET`` /
 with ``url``, ``public_key`` (PEM path) and the secrets, for the load generator.
 
 ``--slow S`` answers every POST S seconds late (a deliberately slow endpoint, to see the
-budget fail). ``--crm-delay S`` runs the worker in the app against a local HubSpot
-stand-in that answers after S seconds, to show a slow CRM does not slow the endpoint.
+budget fail). ``--fail-ratio R`` answers 500 to that share of POSTs, evenly spread (0.2:
+every fifth), to see Meta's endpoint error rate alert fire. ``--crm-delay S`` runs
+the worker in the app against a local HubSpot stand-in that answers after S seconds,
+to show a slow CRM does not slow the endpoint.
 ``--stub FLOW.json`` serves ``harness.stub.create_stub_app`` for that flow instead: every
 request of the flow answered validly, for walker journeys before an endpoint exists.
 ``--trivial`` serves a responder that answers 200 at once without decrypting: it
@@ -37,7 +40,7 @@ import uvicorn
 
 from harness.crypto import generate_private_key, private_key_pem, public_key_pem
 
-__all__ = ["bind_loopback", "main", "slowed", "trivial_responder"]
+__all__ = ["bind_loopback", "failing", "main", "slowed", "trivial_responder"]
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
@@ -49,6 +52,26 @@ def slowed(app: ASGIApp, seconds: float) -> ASGIApp:
     async def wrapper(scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope.get("method") == "POST":
             await asyncio.sleep(seconds)
+        await app(scope, receive, send)
+
+    return wrapper
+
+
+def failing(app: ASGIApp, ratio: float) -> ASGIApp:
+    """``app`` answering 500 to ``ratio`` of POSTs, evenly spread (0.2: the 5th, 10th...)."""
+    sent = 0
+
+    async def wrapper(scope: Scope, receive: Any, send: Any) -> None:
+        nonlocal sent
+        if scope["type"] == "http" and scope.get("method") == "POST":
+            sent += 1
+            if int(sent * ratio) > int((sent - 1) * ratio):
+                while (await receive()).get("more_body"):
+                    pass
+                headers = [(b"content-type", b"text/plain")]
+                await send({"type": "http.response.start", "status": 500, "headers": headers})
+                await send({"type": "http.response.body", "body": b"deliberate failure"})
+                return
         await app(scope, receive, send)
 
     return wrapper
@@ -141,6 +164,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--crm-delay", type=float, default=None, metavar="S", help="run the worker; CRM takes S s"
     )
+    parser.add_argument(
+        "--fail-ratio", type=float, default=0.0, metavar="R", help="answer 500 to R of POSTs"
+    )
     parser.add_argument("--trivial", action="store_true", help="answer 200 without decrypting")
     parser.add_argument(
         "--stub", type=Path, metavar="FLOW.json", help="serve a stub endpoint for this Flow JSON"
@@ -152,6 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.slow < 0 or (args.crm_delay is not None and args.crm_delay < 0):
         print("--slow and --crm-delay take seconds >= 0", file=sys.stderr)
+        return 2
+    if not 0 <= args.fail_ratio <= 1:
+        print("--fail-ratio is a share of requests, from 0 to 1", file=sys.stderr)
         return 2
     if args.stub is not None and (args.trivial or args.crm_delay is not None):
         print("--stub serves the stub alone: drop --trivial and --crm-delay", file=sys.stderr)
@@ -179,6 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             app = _reference_app(private, app_secret, token_secret, crm_url)
         if args.slow:
             app = slowed(app, args.slow)
+        if args.fail_ratio:
+            app = failing(app, args.fail_ratio)
         sock = bind_loopback(args.host, args.port)
         url = f"http://{args.host}:{sock.getsockname()[1]}"
         if args.ready_file:

@@ -23,6 +23,7 @@ from locust.exception import StopUser
 
 from harness.crypto import CryptoError
 from harness.flowjson import Flow
+from harness.health import error_for_status
 from loadtests.budget import over_budget_message
 from loadtests.config import LoadConfig
 from loadtests.exchange import AnswerChecker, FlowCodec, load_contract_flow
@@ -114,14 +115,22 @@ class FlowUser(FastHttpUser):
             elapsed = (response.request_meta.get("response_time") or 0.0) / 1000.0
             answer, problem = None, None
             if not response.status_code:
-                problem = "no HTTP response (connection failed or timed out)"
+                error = getattr(response, "error", None)
+                kind = error_for_status(
+                    None, timed_out=isinstance(error, TimeoutError | gevent.Timeout)
+                )
+                problem = f"no HTTP response (connection failed or timed out) [{kind}]"
             elif response.status_code != 200:
-                problem = f"HTTP {response.status_code}"
+                kind = error_for_status(response.status_code)
+                problem = f"HTTP {response.status_code}" + (f" [{kind}]" if kind else "")
             else:
                 try:
                     answer = context.codec.open(response.content or b"", sealed.keys)
                 except CryptoError as exc:
-                    problem = f"the answer cannot be decrypted ({type(exc).__name__})"
+                    problem = (
+                        f"the answer cannot be decrypted ({type(exc).__name__}) "
+                        "[response-decryption-error]"
+                    )
             if problem is None:
                 problems = context.checker.problems(
                     payload["action"],
@@ -131,8 +140,8 @@ class FlowUser(FastHttpUser):
                     expect_screen=expect_screen,
                 )
                 problem = "; ".join(problems) or None
-            if elapsed > budget:
-                problem = over_budget_message(budget)  # counted by the verdict, whatever else
+            if elapsed > budget:  # counted by the budget; what else went wrong, by the health
+                problem = over_budget_message(budget, problem)
             if problem is None:
                 response.success()
                 return answer

@@ -192,11 +192,17 @@ class LocustFlowClient(FlowClient):
     def _problem(
         self, action: str, screen: str | None, flow_token: str | None, result: FlowResult
     ) -> str | None:
-        if not result.within_budget:
-            return over_budget_message(result.budget)  # counted by the verdict, whatever else
+        problem = self._answer_problem(action, screen, flow_token, result)
+        if not result.within_budget:  # counted by the budget; what else went wrong, by the health
+            return over_budget_message(result.budget, problem)
+        return problem
+
+    def _answer_problem(
+        self, action: str, screen: str | None, flow_token: str | None, result: FlowResult
+    ) -> str | None:
         if not result.ok:
             status = f"HTTP {result.status}" if result.status is not None else "no answer"
-            return f"{result.outcome} ({status})"
+            return f"{result.outcome} ({status})"  # the outcome is Meta's error type
         if action == "error_notification":
             return None  # any decryptable answer acknowledges it
         problems = self._checker.problems(action, screen, result.payload, flow_token=flow_token)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,6 +17,9 @@ from harness.cli._options import (
     require_public_key,
 )
 from harness.client import ClientError
+
+if TYPE_CHECKING:
+    from harness.flowjson import Flow
 
 
 def _list_checks(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -68,6 +71,21 @@ def _list_checks(ctx: click.Context, _param: click.Parameter, value: bool) -> No
 @click.option("--fuzz-seed", type=int, default=None, help="Seed for a repeatable fuzzing run.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write an HTML report: every check with its grade, finding and hint, each "
+    "request it sent (decrypted) and the answer (decrypted when possible).",
+)
+@click.option(
+    "--flow",
+    "flow_file",
+    metavar="FLOW.json",
+    type=click.Path(path_type=Path),
+    help="With --html: the endpoint's Flow JSON; answers that open or move to a screen "
+    "(INIT, the sample request) show it as the person would see it, checked against it.",
+)
+@click.option(
     "--list",
     is_flag=True,
     expose_value=False,
@@ -90,6 +108,8 @@ def check(
     fuzz_out: Path,
     fuzz_seed: int | None,
     as_json: bool,
+    html_file: Path | None,
+    flow_file: Path | None,
 ) -> None:
     """Check that the endpoint at URL keeps the Flows protocol's promises.
 
@@ -107,6 +127,7 @@ def check(
 
     if flow_token and token_command:
         raise click.UsageError("give --flow-token or --token-command, not both")
+    flow = _load_flow(flow_file, html_file) if flow_file is not None else None
     key = require_public_key(public_key)
     secret = require_app_secret(app_secret)
     if fuzz:
@@ -137,7 +158,26 @@ def check(
         click.echo(report.to_json())
     else:
         make_console(highlight=False).print(report_renderable(report))
+    if html_file is not None:
+        try:
+            html_file.parent.mkdir(parents=True, exist_ok=True)
+            html_file.write_text(report.to_html(flow), encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {html_file}: {exc}") from exc
+        click.echo(f"wrote {html_file}", err=True)
     raise SystemExit(0 if report.ok else 1)
+
+
+def _load_flow(path: Path, html_file: Path | None) -> Flow:
+    """--flow: the Flow JSON the HTML report lays screens out with (checked up front)."""
+    if html_file is None:
+        raise click.UsageError("--flow lays out the screens of the HTML report: add --html FILE")
+    from harness.flowjson import FlowJSONError, load_flow
+
+    try:
+        return load_flow(path)
+    except FlowJSONError as exc:
+        raise click.BadParameter(f"{path}: {exc}", param_hint="--flow") from exc
 
 
 def _load_request(value: str) -> dict[str, Any]:

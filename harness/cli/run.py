@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from harness.cli._console import make_console
+from harness.cli._health import health_option, print_verdict, run_traffic
 from harness.cli._options import (
     app_secret_option,
     budget_option,
@@ -112,6 +113,7 @@ def _remote_target(
 )
 @click.option("--webhook-url", metavar="URL", help="Remote: where webhook steps post.")
 @budget_option
+@health_option
 @click.option(
     "--verbose", "-v", is_flag=True, help="Print every scenario's report, not only failures."
 )
@@ -124,6 +126,7 @@ def run(
     json_path: Path | None,
     html_path: Path | None,
     budget: float,
+    health: bool,
     verbose: bool,
     **remote: Any,  # --endpoint ... --webhook-url: the remote target's, see _remote_target
 ) -> None:
@@ -165,5 +168,10 @@ def run(
     console.print(summary_table(result))
     for path in write_reports(result, junit=junit, json_path=json_path, html_path=html_path):
         console.print(f"wrote {path}")
-    if not result.ok:
-        raise SystemExit(result.exit_code)
+    throttled = False
+    if health:  # the requests sent as WhatsApp sends them
+        verdict = run_traffic(result)
+        print_verdict(console, verdict)
+        throttled = not verdict.passed
+    if not result.ok or throttled:
+        raise SystemExit(1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from harness.cli._console import make_console
+from harness.cli._health import health_option, print_verdict, walk_traffic
 from harness.cli._options import client_options, flow_token_option, open_client
 from harness.cli._progress import CountProgress
 from harness.flowjson import Finding, Flow, FlowJSONError, load_flow
@@ -64,6 +66,7 @@ _STYLES = {"error": "bold red", "warning": "yellow"}
     help="After each completed journey, send its completion webhook (nfm_reply) to URL, "
     "signed with the app secret and retried like Meta.",
 )
+@health_option
 @click.option(
     "--verbose",
     "-v",
@@ -85,6 +88,7 @@ def walk(
     as_json: bool,
     html_file: Path | None,
     webhook_url: str | None,
+    health: bool,
     verbose: bool,
 ) -> None:
     """Walk JOURNEYS users through FLOW.json against the endpoint at URL.
@@ -100,6 +104,7 @@ def walk(
         raise click.ClickException(f"cannot walk {flow_file}: {exc}") from exc
     transcripts: list[tuple[int, Transcript]] = []
     console = make_console(highlight=False, soft_wrap=True, stderr=as_json)
+    started = time.monotonic()
     with (
         open_client(
             endpoint, public_key=public_key, app_secret=app_secret, budget=budget, timeout=timeout
@@ -131,6 +136,10 @@ def walk(
     else:
         _summarise(console, transcripts, flow_file)
     failed = any(not t.completed or t.findings for _, t in transcripts)
+    if health:
+        verdict = walk_traffic((t for _, t in transcripts), time.monotonic() - started)
+        print_verdict(console, verdict)
+        failed = failed or not verdict.passed
     if html_file is not None:
         _write_html(flow, transcripts, html_file)
     if webhook_url is not None:

@@ -67,11 +67,17 @@ class Probe:
         self._token_source = token_source
         self._sample_request = dict(sample_request) if sample_request is not None else None
         self._memo: dict[str, Any] = {}  # answers several checks read, fetched once
+        self.used: list[FlowResult] = []
+        """The shared answers read since the list was last cleared (the report shows them
+        with each check that read them, though they were sent once)."""
 
     def _once(self, name: str, fetch: Callable[[], Any]) -> Any:
         if name not in self._memo:
             self._memo[name] = fetch()
-        return self._memo[name]
+        value = self._memo[name]
+        if isinstance(value, FlowResult):
+            self.used.append(value)
+        return value
 
     @property
     def budget(self) -> float:

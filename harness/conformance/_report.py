@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from harness.client import Exchange
+
 if TYPE_CHECKING:
     from harness.conformance._fuzz import FuzzReport
+    from harness.flowjson import Flow
 
 
 class Grade(StrEnum):
@@ -47,6 +50,8 @@ class CheckResult:
     elapsed: float = 0.0
     cause: str | None = None
     """A failure's root cause; failures sharing one are one finding (see ``findings``)."""
+    exchanges: tuple[Exchange, ...] = field(default=(), repr=False, compare=False)
+    """The requests the check sent or read, oldest first (the HTML report shows them)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -128,6 +133,13 @@ class ConformanceReport:
         from harness.conformance._render import render_text
 
         return render_text(self, width=width)
+
+    def to_html(self, flow: Flow | None = None) -> str:
+        """A self-contained page: every check, each request it sent and the answer, and
+        with ``flow`` the screens those answers open, as the person would see them."""
+        from harness.conformance._html import report_html
+
+        return report_html(self, flow)
 
     def __str__(self) -> str:
         return self.to_text()

@@ -26,8 +26,6 @@ CHECKS: tuple[CheckSpec, ...] = (
 
 CHECK_IDS: tuple[str, ...] = tuple(spec.id for spec in CHECKS)
 
-_JOURNAL_SIZE = 20  # the report is the record; a few exchanges help debugging
-
 
 def select_checks(
     only: Iterable[str] | None = None, skip: Iterable[str] | None = None
@@ -97,7 +95,7 @@ def check_endpoint(
         budget=budget,
         timeout=timeout,
         retry_on_421=False,
-        journal_size=_JOURNAL_SIZE,
+        journal_size=None,  # each check's exchanges go into its result (a run sends ~100)
     )
     report = ConformanceReport(endpoint=describe_endpoint(endpoint))
     with client:
@@ -115,9 +113,12 @@ def check_endpoint(
             if report.stopped is not None:
                 result = _not_run(spec, report.stopped)
             else:
-                seen = client.journal[-1] if len(client.journal) else None
+                sent_before = len(client.journal)
+                probe.used.clear()
                 result = _run(spec, probe, reachable)
-                down = _went_down(client, _new_exchanges(client, seen)) if reachable else None
+                fresh = client.journal[sent_before:]
+                result = replace(result, exchanges=_exchanges_of(probe, fresh))
+                down = _went_down(client, fresh) if reachable else None
                 if down is not None:
                     report.stopped = f"the endpoint stopped answering after {spec.id}"
                     result = _died(result, report.stopped, down)
@@ -142,14 +143,11 @@ def check_endpoint(
     return report
 
 
-def _new_exchanges(client: FlowClient, seen: Exchange | None) -> list[Exchange]:
-    """The exchanges made since ``seen`` was the newest (the journal keeps the last few)."""
-    fresh: list[Exchange] = []
-    for exchange in reversed(client.journal):
-        if exchange is seen:
-            break
-        fresh.append(exchange)
-    return fresh[::-1]
+def _exchanges_of(probe: Probe, fresh: list[Exchange]) -> tuple[Exchange, ...]:
+    """What a check sent, and the shared answers it read, oldest first, each once."""
+    found = {id(e): e for result in probe.used for e in result.exchanges}
+    found |= {id(e): e for e in fresh}
+    return tuple(sorted(found.values(), key=lambda e: e.started_at))
 
 
 def _went_down(client: FlowClient, exchanges: list[Exchange]) -> Exchange | None:

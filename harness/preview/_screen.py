@@ -74,7 +74,7 @@ def render_screen(
 
 
 def render_step(
-    flow: Flow,
+    flow: Flow | None,
     screen: Screen | str | None,
     *,
     heading: str,
@@ -91,10 +91,11 @@ def render_step(
     """A step of a journey: the screen the person saw (with their values) beside the answer.
 
     ``facts`` are label/text pairs (status, timing, ...); ``findings`` show as a list
-    of severity, code and message. Usable by any report that has a screen and an answer.
+    of severity, code and message. Usable by any report that has a screen and an answer;
+    without a flow (or a screen) the step is the side panel alone.
     """
     card = ""
-    if screen is not None:
+    if screen is not None and flow is not None:
         card = render_screen(
             flow,
             screen,

@@ -22,6 +22,9 @@ class Exchange:
     within_budget: bool
     retried: bool = False
     screen: str | None = None
+    as_whatsapp: bool = True
+    """Sent as WhatsApp sends requests (valid signature, current key and secret, no
+    tampered envelope or body): what Meta's health monitoring would see."""
 
 
 @dataclass

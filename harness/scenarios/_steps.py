@@ -119,6 +119,18 @@ def _exchange(spec: dict[str, Any], result: FlowResult) -> Exchange:
         within_budget=result.within_budget,
         retried=result.retried,
         screen=payload.get("screen"),
+        as_whatsapp=_as_whatsapp(spec),
+    )
+
+
+def _as_whatsapp(spec: dict[str, Any]) -> bool:
+    """Sent with the options WhatsApp's own requests always have: nothing broken on purpose."""
+    if spec.get("envelope") or "body" in spec:
+        return False
+    return (
+        spec.get("signature", "valid") == "valid"
+        and spec.get("key", "current") == "current"
+        and spec.get("app_secret", "current") == "current"
     )
 
 

@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from harness.health import RULES
 from harness.webhooks._exceptions import WebhookPayloadError
 
 __all__ = [
@@ -46,32 +47,34 @@ DEFAULT_WA_ID = "16505551234"
 FLOW_STATUSES = ("DRAFT", "PUBLISHED", "THROTTLED", "BLOCKED", "DEPRECATED")
 AlertState = Literal["ACTIVATED", "DEACTIVATED"]
 
+_RULES = {rule.event: rule for rule in RULES}  # thresholds and windows: harness.health
+
 # event -> (thresholds, window in minutes, Meta's message with {threshold})
 ALERT_EVENTS: dict[str, tuple[tuple[int, ...], int, str]] = {
     "ENDPOINT_ERROR_RATE": (
-        (5, 10, 50),
-        30,
+        _RULES["ENDPOINT_ERROR_RATE"].thresholds,
+        _RULES["ENDPOINT_ERROR_RATE"].window_minutes,
         "The flow endpoint request error rate has reached the {threshold}% threshold in the "
         "last 30 minutes. A higher error rate will make it harder for users to complete the "
         "flow, resulting in drop-offs.",
     ),
     "CLIENT_ERROR_RATE": (
-        (5, 10, 50),
-        60,
+        _RULES["CLIENT_ERROR_RATE"].thresholds,
+        _RULES["CLIENT_ERROR_RATE"].window_minutes,
         "The flow client request error rate has reached the {threshold}% threshold in the "
         "last 60 minutes. A higher error rate will make it harder for users to complete the "
         "flow, resulting in drop-offs.",
     ),
     "ENDPOINT_LATENCY": (
-        (1000, 5000, 7000),
-        30,
+        _RULES["ENDPOINT_LATENCY"].thresholds,
+        _RULES["ENDPOINT_LATENCY"].window_minutes,
         "Flow endpoint latency has reached the p90 threshold in the last 30 minutes. High "
         "latency will increase the loading time between screens in the flow, impacting user "
         "experience.",
     ),
     "ENDPOINT_AVAILABILITY": (
-        (90,),
-        10,
+        _RULES["ENDPOINT_AVAILABILITY"].thresholds,
+        _RULES["ENDPOINT_AVAILABILITY"].window_minutes,
         "The flow endpoint availability has breached the {threshold}% threshold in the last "
         "10 minutes. Users will be unable to open or use the flow.",
     ),

@@ -7,7 +7,7 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("name", ["harness.preview", "harness.webhooks"])
+@pytest.mark.parametrize("name", ["harness.preview", "harness.webhooks", "harness.health"])
 def test_exports_are_what_they_claim(name: str) -> None:
     module = importlib.import_module(name)
     assert len(set(module.__all__)) == len(module.__all__)

@@ -33,24 +33,40 @@ PROGRESS_LINE = re.compile(
 )
 
 
+def _served(tmp_path: Path, *extra_args: str) -> Iterator[ServedTarget]:
+    with serve_target(
+        tmp_path / "endpoint", extra_args=extra_args, environ=clean_environ()
+    ) as target:
+        yield target
+
+
 @pytest.fixture
 def endpoint(tmp_path: Path) -> Iterator[ServedTarget]:
-    with serve_target(tmp_path / "endpoint", environ=clean_environ()) as target:
-        yield target
+    yield from _served(tmp_path)
+
+
+@pytest.fixture
+def failing_endpoint(tmp_path: Path) -> Iterator[ServedTarget]:
+    """Answers 500 to every fifth request."""
+    yield from _served(tmp_path, "--fail-ratio", "0.2")
 
 
 @pytest.fixture
 def slow_endpoint(tmp_path: Path) -> Iterator[ServedTarget]:
-    with serve_target(
-        tmp_path / "endpoint", extra_args=["--slow", "4"], environ=clean_environ()
-    ) as target:
-        yield target
+    yield from _served(tmp_path, "--slow", "4")
 
 
 def load(
     *args: str, cwd: Path, environ: Mapping[str, str], timeout: float = 150
 ) -> subprocess.CompletedProcess[str]:
     return run_in(cwd, [FLOWHARNESS, "load", *args], timeout=timeout, environ=environ)
+
+
+def load_run(
+    target: ServedTarget, cwd: Path, *, users: int, duration: str = "6s"
+) -> subprocess.CompletedProcess[str]:
+    """``flowharness load run URL`` with health checks, verdict as JSON."""
+    return load("run", target.url, *quick(users, duration), cwd=cwd, environ=target.environ)
 
 
 def verdict_of(run: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -63,6 +79,14 @@ def budget_figures(run: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     assert stage["stage"] == "budget"
     figures: dict[str, Any] = stage["figures"]
     return figures
+
+
+def health_of(run: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """Meta's health verdict from the JSON: state, alerts and each alert's reading."""
+    stage = next(s for s in verdict_of(run)["stages"] if s["stage"] == "meta health")
+    health: dict[str, Any] = stage["figures"]
+    health["by_event"] = {reading["event"]: reading for reading in health["readings"]}
+    return health
 
 
 def request_names(prefix: Path) -> set[str]:
@@ -87,6 +111,12 @@ def test_load_run_sends_health_checks_and_passes(endpoint: ServedTarget, tmp_pat
     assert request_names(prefix) == {"ping"}
     assert PROGRESS_LINE.search(run.stderr), run.stderr
     assert Path(f"{prefix}_locust.log").is_file()
+    health = health_of(run)
+    assert health["state"] == "PUBLISHED"
+    assert health["alerts"] == []
+    assert health["traffic"]["health_checks"] == figures["requests"]
+    assert health["by_event"]["ENDPOINT_AVAILABILITY"]["value"] == pytest.approx(100)
+    assert "the flow stays PUBLISHED" in run.stderr
 
 
 def test_load_run_walks_journeys_through_a_flow(endpoint: ServedTarget, tmp_path: Path) -> None:
@@ -106,13 +136,7 @@ def test_load_run_walks_journeys_through_a_flow(endpoint: ServedTarget, tmp_path
 def test_load_run_against_an_endpoint_answering_in_4_s_fails(
     slow_endpoint: ServedTarget, tmp_path: Path
 ) -> None:
-    run = load(
-        "run",
-        slow_endpoint.url,
-        *quick(users=3, duration="6s"),
-        cwd=tmp_path,
-        environ=slow_endpoint.environ,
-    )
+    run = load_run(slow_endpoint, tmp_path, users=3)
     assert run.returncode == 1, run.stderr[-3000:]
     assert verdict_of(run)["passed"] is False
     figures = budget_figures(run)
@@ -123,6 +147,29 @@ def test_load_run_against_an_endpoint_answering_in_4_s_fails(
     assert 3.9 <= figures["p90_seconds"] <= 9.5
     assert 3.9 <= figures["max_seconds"] <= 10.5
     assert "budget: FAIL" in run.stderr
+    health = health_of(run)
+    latency = health["by_event"]["ENDPOINT_LATENCY"]
+    assert "ENDPOINT_LATENCY" in health["alerts"]
+    assert 3900 <= latency["value"] <= 9500  # ms, as Meta's webhook carries it
+    assert latency["threshold"] == 1000  # over 1 s, under 5 s: the warning threshold
+    assert health["by_event"]["ENDPOINT_ERROR_RATE"]["value"] == pytest.approx(0)
+    assert "ENDPOINT_LATENCY" in run.stderr
+
+
+def test_load_run_against_an_endpoint_failing_a_fifth_of_requests(
+    failing_endpoint: ServedTarget, tmp_path: Path
+) -> None:
+    run = load_run(failing_endpoint, tmp_path, users=4)
+    assert run.returncode == 1, run.stderr[-3000:]
+    health = health_of(run)
+    error_rate = health["by_event"]["ENDPOINT_ERROR_RATE"]
+    assert "ENDPOINT_ERROR_RATE" in health["alerts"]
+    assert 15 <= error_rate["value"] <= 25  # every fifth request answered 500
+    assert error_rate["threshold"] == 10
+    assert error_rate["errors"]["unexpected_http_status_code"] > 0
+    assert health["state"] in ("THROTTLED", "BLOCKED")
+    assert health["passed"] is False
+    assert "ENDPOINT_ERROR_RATE" in run.stderr
 
 
 def test_load_run_with_local_worker_processes(endpoint: ServedTarget, tmp_path: Path) -> None:
@@ -196,6 +243,10 @@ def test_load_smoke_passes_and_fails_when_the_endpoint_is_slow(tmp_path: Path) -
     figures = budget_figures(healthy)
     assert figures["requests"] > 20
     assert figures["failures"] == 0
+    health = health_of(healthy)
+    assert health["state"] == "PUBLISHED"
+    assert health["traffic"]["navigations"] > 0  # lead journeys: the client error rate counts
+    assert health["by_event"]["CLIENT_ERROR_RATE"]["value"] == pytest.approx(0)
     slow = load(
         "smoke", "--duration", "6s", "--slow", "4", "--json", cwd=tmp_path, environ=clean_environ()
     )

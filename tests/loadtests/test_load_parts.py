@@ -141,7 +141,7 @@ def test_the_verdict_is_every_stage_and_a_stage_is_one_function(tmp_path: Path) 
         return StageVerdict("health", False, f"FAIL: looked at {run.csv_prefix.name}")
 
     extended = judge_run(FinishedRun(tmp_path / "fast", Budget(), 0), (*STAGES, always_fails))
-    assert [stage.stage for stage in extended.stages] == ["budget", "health"]
+    assert [stage.stage for stage in extended.stages] == ["budget", "meta health", "health"]
     assert extended.exit_code == 1
 
 

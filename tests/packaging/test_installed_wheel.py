@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -31,6 +33,20 @@ SHIPPED = (
     "loadtests/ramp.py",
 )
 WARNING = re.compile(r"warning", re.IGNORECASE)
+ROOT = Path(__file__).resolve().parents[2]
+OTHER_TEAM = ROOT / "tests" / "data" / "other_team"
+SDKS = ("hubspot-api-client", "simple-salesforce", "slack_sdk", "pymsteams", "pywa")
+"""The official SDKs another team's app uses (versions as the project's dev extra pins)."""
+
+
+def sdk_requirements() -> list[str]:
+    """The SDKs' requirement strings from pyproject.toml's dev extra, so both stay in step."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    dev = pyproject["project"]["optional-dependencies"]["dev"]
+    wanted = {name.lower() for name in SDKS}
+    found = [r for r in dev if re.split(r"[<>=!~\[ ]", r, maxsplit=1)[0].lower() in wanted]
+    assert len(found) == len(SDKS), found
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +58,14 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The ``bin`` folder of a fresh venv with ``flowharness[load]`` and pytest."""
     return make_venv(tmp_path_factory.mktemp("venv"), f"{wheel}[load]", "pytest")
+
+
+@pytest.fixture(scope="module")
+def installed_with_sdks(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ``bin`` folder of a fresh venv with the wheel, pytest and the official SDKs."""
+    return make_venv(
+        tmp_path_factory.mktemp("venv-sdks"), str(wheel), "pytest", *sdk_requirements()
+    )
 
 
 @pytest.fixture
@@ -105,6 +129,9 @@ def test_load_smoke_runs_locust_against_the_reference_endpoint(
     assert figures["failures"] == 0
     stats = (empty / "out" / "smoke_stats.csv").read_text(encoding="utf-8")
     assert "data_exchange:CONFIRM" in stats  # whole lead journeys, not only pings
+    health = next(stage for stage in verdict["stages"] if stage["stage"] == "meta health")
+    assert health["figures"]["state"] == "PUBLISHED"
+    assert health["figures"]["traffic"]["requests"] == figures["requests"]
     assert "requests" in result.stderr  # the live progress line
 
 
@@ -178,3 +205,26 @@ def test_a_plain_install_loads_no_hypothesis_or_respx_plugin(installed: Path, em
     )  # fmt: skip
     assert fuzz.returncode != 0
     assert "pip install 'flowharness[hypothesis]'" in fuzz.stderr
+
+
+def test_another_teams_tests_pass_against_the_fixtures_from_the_wheel(
+    installed_with_sdks: Path, empty: Path
+) -> None:
+    """tests/data/other_team as that team runs it: its app and test file copied into an
+    empty directory, pytest run there, the SDKs unmodified against the installed fixtures."""
+    shutil.copy(OTHER_TEAM / "lead_app.py", empty / "lead_app.py")
+    shutil.copy(OTHER_TEAM / "lead_app_tests.py", empty / "test_lead_app.py")
+    tests = (empty / "test_lead_app.py").read_text(encoding="utf-8").count("\ndef test_")
+    python = str(installed_with_sdks / "python")
+    result = run_in(empty, [python, "-m", "pytest", "-p", "no:cacheprovider", "-rA"], timeout=600)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    assert re.search(rf"\b{tests} passed\b", result.stdout), result.stdout[-2000:]
+    assert not re.search(r"\b(failed|error|skipped)\b", result.stdout.splitlines()[-1])
+    # flowharness came from the wheel in the venv, not from this checkout
+    where = run_in(
+        empty,
+        [python, "-c", "import harness, mocks; print(harness.__file__); print(mocks.__file__)"],
+        timeout=60,
+    )
+    venv = installed_with_sdks.parent
+    assert [Path(line).is_relative_to(venv) for line in where.stdout.split()] == [True, True]

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from harness.cli import main
 from harness.scenarios import EmbeddedTarget, RunResult, arun_scenarios, load_scenario
 from harness.scenarios._reports import html_report, json_report, junit_report, write_reports
+from tests.support.browser import CHROMIUM_FLAGS
 
 from .conftest import CATALOG
 
@@ -101,14 +102,7 @@ async def test_html_report_renders_in_headless_chromium(run: RunResult, tmp_path
     page.write_text(html_report(run))
     chromium = [
         shutil.which("chromium") or "chromium",
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *CHROMIUM_FLAGS,
         f"--user-data-dir={tmp_path / 'profile'}",
         "--window-size=1200,900",
     ]

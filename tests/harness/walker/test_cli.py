@@ -42,6 +42,13 @@ def served(private_key: Any, app_secret: str) -> Iterator[Any]:
         server.__exit__(None, None, None)
 
 
+def _wrong_screen(request: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """A rewrite that answers FIRST_SCREEN with a screen its routing does not allow."""
+    if request.get("screen") == "FIRST_SCREEN" and "error" not in request.get("data", {}):
+        return {"screen": "CONTACT", "data": {}}
+    return answer
+
+
 def _walk(url: str, key: Path, secret: str, *extra: str) -> Any:
     args = ["walk", str(NAV), "--endpoint", url, "--public-key", str(key), *extra]
     return CliRunner().invoke(main, args, env={"FLOWHARNESS_APP_SECRET": secret})
@@ -81,16 +88,11 @@ def test_walk_verbose_prints_a_line_per_journey(
 def test_walk_reports_findings_and_fails(
     served: Any, public_key_file: Path, app_secret: str
 ) -> None:
-    def wrong_screen(request: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
-        if request.get("screen") == "FIRST_SCREEN" and "error" not in request.get("data", {}):
-            return {"screen": "CONTACT", "data": {}}
-        return answer
-
-    result = _walk(served(rewrite=wrong_screen), public_key_file, app_secret)
+    result = _walk(served(rewrite=_wrong_screen), public_key_file, app_secret)
     assert result.exit_code == 1
     assert "invalid-screen-transition" in result.output
     assert "NOT completed" in result.output
-    several = _walk(served(rewrite=wrong_screen), public_key_file, app_secret, "--journeys", "4")
+    several = _walk(served(rewrite=_wrong_screen), public_key_file, app_secret, "--journeys", "4")
     assert several.exit_code == 1
     assert "invalid-screen-transition" in several.output  # in the findings table
     assert "replay one in full: --seed 0 --journeys 1" in several.output
@@ -166,3 +168,24 @@ def test_stub_uses_a_given_encrypted_key(
     wrong = CliRunner().invoke(main, [*args[:-1], "nope"])
     assert wrong.exit_code == 2
     assert "--private-key" in wrong.output
+
+
+def test_walk_health_says_the_flow_stays_published(
+    served: Any, public_key_file: Path, app_secret: str
+) -> None:
+    result = _walk(served(), public_key_file, app_secret, "--journeys", "3", "--health")
+    assert result.exit_code == 0, result.output
+    assert "Meta's health verdict: the flow stays PUBLISHED" in result.output
+    for event in ("ENDPOINT_ERROR_RATE", "ENDPOINT_LATENCY", "CLIENT_ERROR_RATE"):
+        assert f"{event:<22} quiet" in result.output
+
+
+def test_walk_health_names_the_client_error_rate_of_wrong_screens(
+    served: Any, public_key_file: Path, app_secret: str
+) -> None:
+    url = served(rewrite=_wrong_screen)
+    result = _walk(url, public_key_file, app_secret, "--journeys", "4", "--health")
+    assert result.exit_code == 1
+    assert "CLIENT_ERROR_RATE      ACTIVATED" in result.output
+    assert "invalid-screen-transition x4" in result.output  # one per journey
+    assert "the flow would be BLOCKED" in result.output  # every other navigation fails
