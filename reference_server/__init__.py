@@ -30,6 +30,7 @@ from reference_server._replay import (
 )
 from reference_server._salesforce import SalesforceAdapter
 from reference_server._settings import Settings
+from reference_server._startup import check_start
 from reference_server._tokens import FlowTokenClaims, FlowTokens, to_e164
 from reference_server.worker import Worker, WorkerReport
 
@@ -54,6 +55,7 @@ __all__ = [
     "StreamNames",
     "Worker",
     "WorkerReport",
+    "check_start",
     "clean_email",
     "clean_lead_form",
     "clean_name",

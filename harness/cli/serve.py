@@ -32,7 +32,7 @@ def serve(host: str, port: int, workers: int, with_worker: bool, log_level: str 
     """
     import uvicorn
 
-    from reference_server import Settings, configure_logging, create_app
+    from reference_server import Settings, check_start, configure_logging, create_app
     from reference_server.exceptions import ReferenceServerError
 
     try:
@@ -47,6 +47,7 @@ def serve(host: str, port: int, workers: int, with_worker: bool, log_level: str 
                 "embedded fakeredis and idempotency would not hold across them"
             )
         configure_logging(settings.log_level, json_lines=settings.log_json)
+        check_start(settings)  # a Redis that would lose leads: one clear line, no traceback
         if workers == 1:
             uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
             return

@@ -10,15 +10,16 @@ import redis
 from click.testing import CliRunner
 
 from harness.cli import main
-from harness.testing.redis_server import RedisServer
 from reference_server import LeadQueue
 from reference_server._redis import connect
+
+from ._processes import RedisProcess
 
 PHONE, EMAIL = "+33612345678", "ana.lima@example.com"
 
 
 @pytest.fixture
-def redis_env(real_redis: RedisServer) -> dict[str, str | None]:
+def redis_env(real_redis: RedisProcess) -> dict[str, str | None]:
     with redis.Redis.from_url(real_redis.url) as client:
         client.flushall()
     return {"FLOWHARNESS_REDIS_URL": real_redis.url, "REDIS_URL": None}

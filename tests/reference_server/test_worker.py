@@ -11,7 +11,6 @@ import redis.asyncio as aioredis
 import respx
 
 from reference_server import CONSUMER_GROUP, CrmResult, LeadQueue
-from reference_server._redis import connect
 from reference_server.exceptions import (
     CrmPermanentError,
     CrmTransientError,
@@ -47,13 +46,6 @@ class RecordedSleep:
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
-
-
-@pytest.fixture
-async def redis(make_settings, redis_url):
-    client = connect(make_settings(redis_url=redis_url))
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture
