@@ -114,6 +114,7 @@ def create_app(
             app.state.worker = worker
             tasks.append(asyncio.create_task(worker.run_forever()))
             tasks[-1].add_done_callback(_worker_ended)
+            app.state.worker_task = tasks[-1]
         try:
             yield
         finally:
@@ -149,8 +150,8 @@ def create_app(
     async def healthz() -> dict[str, Any]:
         """200 "ok"; 200 "degraded" while Redis is down or the spool drains (leads are
         still taken); 503 when the in-process worker stopped (restart the process)."""
-        worker = getattr(app.state, "worker", None)
-        if worker is not None and worker.stopped_by_error:
+        worker_task = getattr(app.state, "worker_task", None)
+        if worker_task is not None and worker_task.done():
             raise HTTPException(503, "the in-process worker stopped; see the logs")
         try:
             await redis.ping()

@@ -203,8 +203,6 @@ class Worker:
         """Everything :meth:`run_forever` did so far."""
         self.started = asyncio.Event()
         """Set once :meth:`run_forever` passed its start-up checks and takes work."""
-        self.stopped_by_error = False
-        """:meth:`run_forever` ended on an error (a wrong setting): restart after fixing it."""
         self.notifications: dict[str, dict[str, str]] = {}
         """Each staff notification channel's fate ("sent"/"failed") by lead id."""
 
@@ -230,9 +228,6 @@ class Worker:
             self.started.set()
             async with self._keeping_alive():
                 await self._pump()
-        except ConfigurationError:
-            self.stopped_by_error = True
-            raise
         finally:
             if self._owns_http:
                 await self._http.aclose()

@@ -97,3 +97,27 @@ async def test_a_spool_left_by_a_dead_process_is_drained_once_by_the_next(
         assert await queued(heir) == [spooled]
         (entry,) = await heir.state.redis.xrange("leads:incoming")
         assert json.loads(entry[1]["lead"])["phone"] == PHONES[1]
+
+
+async def test_with_redis_down_and_the_spool_broken_the_person_is_asked_to_retry(
+    make_settings, tmp_path, public_pem, app_secret, closing, monkeypatch
+):
+    from reference_server.exceptions import SpoolError
+
+    with redis_process(tmp_path / "redis") as server:
+        app = create_app(make_settings(redis_url=server.url))
+        closing(app)
+        server.kill()
+
+        async def full_disk(*args, **kwargs):
+            raise SpoolError("database or disk is full")
+
+        monkeypatch.setattr(app.state.intake.spool, "append", full_disk)
+        async with AsyncFlowClient(app, public_key=public_pem, app_secret=app_secret) as c:
+            result = await confirm(c, 1)
+        await app.state.alerter.drain()
+    assert result.status == 200  # never a 5xx: the flow stays usable
+    assert result.payload["screen"] == "CONFIRM"
+    assert "try again" in result.payload["data"]["error_message"]
+    (alert,) = app.state.alerter.sent
+    assert "spool" in alert.title

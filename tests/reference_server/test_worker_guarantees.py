@@ -3,6 +3,7 @@ one person's leads in order and never two at once, and logs that never crash it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -120,3 +121,43 @@ async def test_the_same_lead_queued_twice_reaches_the_crm_once(make_settings, re
     assert [c["lead_id"] for c in crm.calls] == ["L1"]
     assert (report.synced, report.duplicates) == (0, 1)
     assert await redis.xlen("leads:incoming") == 0
+
+
+class BuggyCrm(ScriptedCrm):
+    """Raises an error no CRM adapter should (a bug) on its first call."""
+
+    async def upsert(self, lead):
+        if not self.calls:
+            self.calls.append(lead)
+            raise RuntimeError("a bug in the adapter")
+        return await super().upsert(lead)
+
+
+async def test_a_bug_on_one_lead_holds_that_lead_and_the_worker_goes_on(make_settings, redis, http):
+    worker = Worker(make_settings(), redis, crm=BuggyCrm(), http=http)
+    queue = LeadQueue(redis)
+    await queue.enqueue(lead(1))
+    report = await worker.run_once()
+    assert (report.dead_lettered, report.errors) == (1, 1)
+    ((_, dead),) = await redis.xrange("leads:dead")
+    assert (dead["lead_id"], dead["reason"]) == ("L1", "worker_error")
+    await queue.enqueue(lead(2))
+    assert (await worker.run_once()).synced == 1
+
+
+async def test_the_endpoint_health_says_503_when_its_worker_stopped(make_settings, monkeypatch):
+    from reference_server import create_app
+
+    async def dies(self) -> None:
+        raise RuntimeError("the worker died")
+
+    monkeypatch.setattr(Worker, "run_forever", dies)
+    app = create_app(make_settings(run_worker=True))
+    transport = httpx.ASGITransport(app=app)
+    with captured_logs(logging.ERROR) as out:
+        async with app.router.lifespan_context(app):
+            await asyncio.wait([app.state.worker_task], timeout=10)
+            async with httpx.AsyncClient(transport=transport, base_url="http://e") as client:
+                response = await client.get("/healthz")
+    assert response.status_code == 503
+    assert "the in-process worker stopped" in out.getvalue()
