@@ -17,8 +17,9 @@ from typing import Any
 import httpx
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
-# 8+ digits, maybe with + and separators: masks everything but the last two digits
-_PHONE = re.compile(r"\+?\d[\d ()./-]{6,}\d")
+# 8+ digits, maybe with + and separators: masks everything but the last two digits.
+# Not inside a word: the digits of a hex lead reference are no phone number.
+_PHONE = re.compile(r"(?<!\w)\+?\d[\d ()./-]{6,}\d(?!\w)")
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 FIELDS = "flowharness_fields"
 """The one record attribute that carries a log call's fields."""

@@ -226,6 +226,12 @@ class Worker:
         try:
             await self._start_up()
             self.started.set()
+            log.info(
+                "worker started",
+                extra=log_fields(
+                    consumer=self.consumer, concurrency=self.settings.worker_concurrency
+                ),
+            )
             async with self._keeping_alive():
                 await self._pump()
         finally:

@@ -129,3 +129,14 @@ async def app(settings: Settings):
 async def client(app, public_pem, app_secret) -> AsyncIterator[AsyncFlowClient]:
     async with AsyncFlowClient(app, public_key=public_pem, app_secret=app_secret) as c:
         yield c
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The chaos table, when the chaos suite ran (``-m slow``)."""
+    from ._chaos_table import ROWS, TITLE, render
+
+    if ROWS:
+        terminalreporter.section("chaos table")
+        terminalreporter.write_line(TITLE)
+        for line in render(ROWS).splitlines():
+            terminalreporter.write_line(line)
