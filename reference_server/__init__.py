@@ -1,10 +1,13 @@
 """The reference lead-capture endpoint: a WhatsApp Flows endpoint done right.
 
-``create_app(settings)`` builds the FastAPI app (request path, flow tokens,
-idempotency, Redis Stream queue); :class:`reference_server.worker.Worker` moves the
-queued leads into HubSpot or Salesforce, then notifies (at-least-once: a rare duplicate
-after a worker crash, never a silent loss). :func:`held` and :func:`replay` inspect and
-bring back what it put aside (dead-lettered, parked, failed notifications and photos).
+``create_app(settings)`` builds the FastAPI app (request path, flow tokens bound to the
+flows served, idempotency, Redis Stream queue, and a local spool while Redis is down);
+:class:`reference_server.worker.Worker` moves the queued leads into HubSpot or
+Salesforce, many at once, one person at a time, then notifies (at-least-once: a rare
+duplicate after a worker crash, never a silent loss). :func:`held` and :func:`replay`
+inspect and bring back what it put aside (dead-lettered, parked, failed notifications
+and photos); operations are alerted with the command to run. :func:`check_start` runs
+the start-up checks (a Redis without persistence is refused).
 """
 
 from reference_server._app import SendFlowRequest, create_app

@@ -107,7 +107,7 @@ class LeadIntake:
             if first is not None:
                 return first, True
             try:
-                if self.spool is not None and self.spool.depth():
+                if self.spool is not None and self.spool.has_backlog():
                     # behind the spool's backlog, so leads reach the stream in order
                     answer, replayed = await self._to_spool(key, lead, answer)
                 else:
@@ -159,7 +159,7 @@ class LeadIntake:
         """Drain whenever the spool holds leads (run as a task; cancel to stop)."""
         while True:
             await asyncio.sleep(interval)
-            if self.spool is None or not self.spool.depth():
+            if self.spool is None or not self.spool.has_backlog():
                 continue
             try:
                 await self.drain()

@@ -108,6 +108,10 @@ class Spool:
         """Leads waiting for Redis."""
         return int(self._read("SELECT COUNT(*) FROM leads")[0][0])
 
+    def has_backlog(self) -> bool:
+        """Whether any lead waits for Redis (cheaper than :meth:`depth`: every submission asks)."""
+        return bool(self._read("SELECT EXISTS (SELECT 1 FROM leads)")[0][0])
+
     async def setting(self, pragma: str) -> Any:
         """A SQLite pragma of the writing connection (``synchronous``, ``journal_mode``)."""
         if not pragma.isidentifier():

@@ -166,8 +166,8 @@ class Deployment:
         }
         return values | self.settings
 
-    def start_endpoint(self) -> Child:
-        command = [str(BIN / "flowharness"), "serve", "--port", str(self.endpoint_port)]
+    def start_endpoint(self, *options: str) -> Child:
+        command = [str(BIN / "flowharness"), "serve", "--port", str(self.endpoint_port), *options]
         self.endpoint = self._child("endpoint", command, self.env())
         url = f"{self.url}healthz"
 
@@ -294,13 +294,15 @@ def deployed(
     *,
     settings: dict[str, str] | None = None,
     workers: int = 1,
+    serve_options: Sequence[str] = (),
 ) -> Iterator[Deployment]:
-    """Redis, the mocks, the endpoint and ``workers`` workers, stopped by PID after."""
+    """Redis, the mocks, the endpoint (``flowharness serve`` with ``serve_options``) and
+    ``workers`` worker processes, stopped by PID after."""
     deployment = Deployment(workdir, private_key, app_secret, settings or {})
     try:
         deployment.start_redis()
         deployment.start_mocks()
-        deployment.start_endpoint()
+        deployment.start_endpoint(*serve_options)
         for _ in range(workers):
             deployment.start_worker()
         yield deployment

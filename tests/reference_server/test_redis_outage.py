@@ -121,3 +121,21 @@ async def test_with_redis_down_and_the_spool_broken_the_person_is_asked_to_retry
     assert "try again" in result.payload["data"]["error_message"]
     (alert,) = app.state.alerter.sent
     assert "spool" in alert.title
+
+
+async def test_webhook_deliveries_get_503_while_redis_is_down(
+    make_settings, tmp_path, app_secret, closing
+):
+    from harness import crypto
+
+    with redis_process(tmp_path / "redis") as server:
+        app = create_app(make_settings(redis_url=server.url))
+        closing(app)
+        server.kill()
+        body = json.dumps({"entry": [{"changes": [{"value": {"messages": [
+            {"id": "wamid.1", "from": "33612345671", "type": "text"}]}}]}]}).encode()  # fmt: skip
+        headers = {crypto.SIGNATURE_HEADER: crypto.sign_body(body, app_secret)}
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://e") as http:
+            response = await http.post("/webhook", content=body, headers=headers)
+    assert response.status_code == 503  # Meta retries for 36 hours

@@ -112,3 +112,20 @@ def test_flowharness_serve_refuses_a_volatile_redis_naming_the_setting(
     assert process.returncode != 0
     assert OPT_IN in text
     assert "Traceback" not in text
+
+
+def test_the_worker_process_refuses_a_volatile_redis_naming_the_setting(volatile_redis):
+    env = {
+        **os.environ,
+        "FLOWHARNESS_REDIS_URL": volatile_redis.url,
+        "FLOWHARNESS_HUBSPOT_TOKEN": "hs-token",
+    }
+    env.pop(OPT_IN, None)
+    command = [sys.executable, "-m", "reference_server", "worker"]
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the worker ran on a Redis without persistence")
+    assert done.returncode == 2
+    assert OPT_IN in done.stderr
+    assert "Traceback" not in done.stderr
