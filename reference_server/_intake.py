@@ -9,10 +9,13 @@ they were confirmed. :meth:`LeadIntake.drain` moves the spool into the stream, o
 first, each lead exactly once, with its answer for the rest of its window.
 
 What is deduplicated while Redis is down: repeats of a submission that reach a process
-sharing the same spool file (the processes of one machine), and repeats arriving after
-Redis returned (the drain stores the answer there). Not deduplicated: a repeat that
-reaches another machine during the outage, which queues a second copy of the lead (the
-CRM upsert keyed by phone keeps one contact; staff may be told twice).
+sharing the same spool file (the processes of one machine), repeats of a submission
+answered through Redis just before it went down that reach the process which answered
+(it remembers its recent answers), and repeats arriving after Redis returned (the drain
+stores the answer there). Not deduplicated: a repeat that reaches another machine, or
+another process of the same one for a lead answered through Redis, during the outage:
+it queues a second copy of the lead (the CRM upsert keyed by phone keeps one contact;
+staff may be told twice).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +39,7 @@ __all__ = ["LeadIntake", "RedisState"]
 
 log = logging.getLogger("reference_server.intake")
 _RETRY_REDIS_AFTER_SECONDS = 1.0
+_RECENT_ANSWERS = 10_000  # a few megabytes: the submissions of the last minutes, per process
 
 
 class RedisState:
@@ -72,6 +77,9 @@ class LeadIntake:
         self.spool = spool
         self.redis_state = RedisState()
         self._drain_lock = asyncio.Lock()
+        self._recent: OrderedDict[str, tuple[dict[str, Any], float]] = OrderedDict()
+        """Answers this process gave lately (key -> answer, end of window): for repeats
+        that arrive while Redis, which holds them, is down."""
 
     async def submit(
         self, key: str, lead: dict[str, Any], answer: dict[str, Any]
@@ -81,12 +89,14 @@ class LeadIntake:
         copy is still running, :class:`SpoolError` when Redis is down and the spool fails."""
         if self.spool is None:
             return await self._through_redis(key, lead, answer)
-        stored = self.spool.answer(key)
-        if stored is not None:
-            return stored, True
+        given = self._recent_answer(key)
+        if given is None:
+            given = self.spool.answer(key)
+        if given is not None:
+            return given, True
         if self.redis_state.usable():
             try:
-                return await self._through_redis(key, lead, answer)
+                return self._remember(key, *await self._through_redis(key, lead, answer))
             except _RedisFailed as failed:
                 self.redis_state.failed()
                 log.warning(
@@ -95,8 +105,23 @@ class LeadIntake:
                 )
                 if failed.queued:
                     await self.spool.remember(key, answer, self.idempotency.ttl_seconds)
-                    return answer, False
-        return await self._to_spool(key, lead, answer)
+                    return self._remember(key, answer, False)
+        return self._remember(key, *await self._to_spool(key, lead, answer))
+
+    def _recent_answer(self, key: str) -> dict[str, Any] | None:
+        found = self._recent.get(key)
+        if found is None or found[1] <= time.monotonic():
+            return None
+        return found[0]
+
+    def _remember(
+        self, key: str, answer: dict[str, Any], replayed: bool
+    ) -> tuple[dict[str, Any], bool]:
+        self._recent[key] = (answer, time.monotonic() + self.idempotency.ttl_seconds)
+        self._recent.move_to_end(key)
+        while len(self._recent) > _RECENT_ANSWERS:
+            self._recent.popitem(last=False)
+        return answer, replayed
 
     async def _through_redis(
         self, key: str, lead: dict[str, Any], answer: dict[str, Any]

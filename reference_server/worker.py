@@ -288,7 +288,7 @@ class Worker:
         running: set[asyncio.Task[None]] = set()
         while not self._stopped.is_set():
             free = self.settings.worker_concurrency - len(self._in_flight)
-            if free <= 0:
+            if free <= 0 and running:
                 await asyncio.wait(running, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
                 continue
             try:

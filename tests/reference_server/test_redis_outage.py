@@ -139,3 +139,18 @@ async def test_webhook_deliveries_get_503_while_redis_is_down(
         async with httpx.AsyncClient(transport=transport, base_url="http://e") as http:
             response = await http.post("/webhook", content=body, headers=headers)
     assert response.status_code == 503  # Meta retries for 36 hours
+
+
+async def test_a_repeat_of_a_lead_queued_just_before_the_outage_is_no_new_lead(
+    make_settings, tmp_path, public_pem, app_secret, closing
+):
+    with redis_process(tmp_path / "redis") as server:
+        app = create_app(make_settings(redis_url=server.url))
+        closing(app)
+        async with AsyncFlowClient(app, public_key=public_pem, app_secret=app_secret) as c:
+            first = reference(await confirm(c, 1))
+            server.kill()
+            assert reference(await confirm(c, 1)) == first  # the same process remembers
+        assert app.state.intake.spool.depth() == 0
+        server.start()
+        assert await queued(app) == [first]
