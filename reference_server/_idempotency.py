@@ -23,7 +23,9 @@ import redis.asyncio as aioredis
 from reference_server.exceptions import ReferenceServerError
 
 _PENDING = "__pending__"
-_PENDING_TTL_SECONDS = 30  # a crashed first request blocks its repeats no longer than this
+# a crashed first request blocks its repeats no longer than this; a live one holds the
+# claim for a few Redis round trips, each cut off after redis_timeout_seconds
+_PENDING_TTL_SECONDS = 10
 
 
 class DuplicateInFlightError(ReferenceServerError):
@@ -95,6 +97,11 @@ class Idempotency:
     async def store(self, key: str, answer: dict[str, Any]) -> None:
         """The answer of a claimed submission, for the whole window."""
         await self._redis.set(self.name(key), json.dumps(answer), ex=self.ttl_seconds)
+
+    def stored(self, key: str, answer: dict[str, Any]) -> tuple[str, str, int]:
+        """(Redis key, value, milliseconds): :meth:`store` to be done in another command's
+        transaction (:meth:`LeadQueue.enqueue`)."""
+        return self.name(key), json.dumps(answer), self.ttl_seconds * 1000
 
     async def release(self, key: str) -> None:
         """Give up a claim (the request failed): a waiting repeat takes over."""

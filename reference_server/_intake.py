@@ -135,11 +135,11 @@ class LeadIntake:
                 if self.spool is not None and self.spool.has_backlog():
                     # behind the spool's backlog, so leads reach the stream in order
                     answer, replayed = await self._to_spool(key, lead, answer)
-                else:
-                    await self.queue.enqueue(lead)
-                    replayed = False
-                queued = True
-                await self.idempotency.store(key, answer)
+                    queued = True
+                    await self.idempotency.store(key, answer)
+                else:  # the lead and its answer in one transaction
+                    await self.queue.enqueue(lead, answer=self.idempotency.stored(key, answer))
+                    queued, replayed = True, False
             except BaseException:
                 if not queued:
                     await self.idempotency.release(key)

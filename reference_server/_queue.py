@@ -104,13 +104,26 @@ class LeadQueue:
                 if "BUSYGROUP" not in str(exc):
                     raise
 
-    async def enqueue(self, lead: dict[str, Any]) -> str:
-        """Store the lead durably; returns the stream entry id."""
+    async def enqueue(
+        self, lead: dict[str, Any], *, answer: tuple[str, str, int] | None = None
+    ) -> str:
+        """Store the lead durably; returns the stream entry id.
+
+        ``answer`` = (idempotency key, answer JSON, milliseconds it lives) is stored in the
+        same ``MULTI``/``EXEC``: a process that dies right after cannot leave a queued lead
+        whose answer is lost (a repeat would then queue it again).
+        """
         fields: dict[Any, Any] = {
             "lead_id": lead["lead_id"],
             "lead": json.dumps(lead, ensure_ascii=False),
         }
-        return str(await self.redis.xadd(self.streams.incoming, fields))
+        if answer is None:
+            return str(await self.redis.xadd(self.streams.incoming, fields))
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(self.streams.incoming, fields)
+            pipe.set(answer[0], answer[1], px=answer[2])
+            entry_id, _ = await pipe.execute()
+        return str(entry_id)
 
     async def enqueue_once(
         self, lead_id: str, lead_json: str, *, answer: tuple[str, str, int] | None = None
