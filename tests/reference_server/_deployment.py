@@ -148,7 +148,6 @@ class Deployment:
             "FLOWHARNESS_APP_SECRETS": json.dumps([self.app_secret]),
             "FLOWHARNESS_FLOW_TOKEN_SECRETS": json.dumps([TOKEN_SECRET]),
             "FLOWHARNESS_FLOW_IDS": json.dumps([FLOW_ID]),
-            "FLOWHARNESS_DEFAULT_REGION": "FR",
             "FLOWHARNESS_REDIS_URL": self.redis.url,
             "FLOWHARNESS_HUBSPOT_BASE_URL": hubspot["url"],
             "FLOWHARNESS_HUBSPOT_TOKEN": hubspot["credentials"]["access_token"],
