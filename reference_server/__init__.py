@@ -1,10 +1,13 @@
 """The reference lead-capture endpoint: a WhatsApp Flows endpoint done right.
 
-``create_app(settings)`` builds the FastAPI app (request path, flow tokens,
-idempotency, Redis Stream queue); :class:`reference_server.worker.Worker` moves the
-queued leads into HubSpot or Salesforce, then notifies (at-least-once: a rare duplicate
-after a worker crash, never a silent loss). :func:`held` and :func:`replay` inspect and
-bring back what it put aside (dead-lettered, parked, failed notifications and photos).
+``create_app(settings)`` builds the FastAPI app (request path, flow tokens bound to the
+flows served, idempotency, Redis Stream queue, and a local spool while Redis is down);
+:class:`reference_server.worker.Worker` moves the queued leads into HubSpot or
+Salesforce, many at once, one person at a time, then notifies (at-least-once: a rare
+duplicate after a worker crash, never a silent loss). :func:`held` and :func:`replay`
+inspect and bring back what it put aside (dead-lettered, parked, failed notifications
+and photos); operations are alerted with the command to run. :func:`check_start` runs
+the start-up checks (a Redis without persistence is refused).
 """
 
 from reference_server._app import SendFlowRequest, create_app
@@ -30,6 +33,7 @@ from reference_server._replay import (
 )
 from reference_server._salesforce import SalesforceAdapter
 from reference_server._settings import Settings
+from reference_server._startup import check_start
 from reference_server._tokens import FlowTokenClaims, FlowTokens, to_e164
 from reference_server.worker import Worker, WorkerReport
 
@@ -54,6 +58,7 @@ __all__ = [
     "StreamNames",
     "Worker",
     "WorkerReport",
+    "check_start",
     "clean_email",
     "clean_lead_form",
     "clean_name",

@@ -1,7 +1,9 @@
 """``python -m reference_server worker``: run the CRM worker alone, configured from the environment.
 
 A separate worker process shares the endpoint's Redis (``FLOWHARNESS_REDIS_URL``); several
-may run at once, and one that dies leaves its entries to the others (``XAUTOCLAIM``).
+may run at once, on any number of machines (one consumer group), and one that dies leaves
+its entries to the others (``XAUTOCLAIM``). It refuses a Redis without persistence
+(exit status 2, naming the setting) and warns when the CRM cannot be reached.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ async def run_worker(settings: Settings, consumer: str | None = None) -> None:
             "a worker process needs FLOWHARNESS_REDIS_URL: the embedded fakeredis "
             "is private to one process"
         )
-    redis = connect(settings)
+    redis = connect(settings, blocking_ms=settings.worker_block_ms)
     worker = Worker(settings, redis, consumer=consumer)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -1,17 +1,23 @@
-"""Operations alerts: a Slack incoming webhook and an email over SMTP, both optional."""
+"""Operations alerts: Slack, Teams and email, each optional (:meth:`Targets.operations`).
+
+The request path raises its alerts in the background (:meth:`Alerter.raise_soon`: an
+unknown data API version, a spool that cannot be written). Alerts about a lead (dead-
+lettered, parked, a CRM conflict) are not sent from here but queued as durable jobs with
+the lead's own outcome, so each goes out once even when a worker dies
+(:mod:`reference_server._notify_jobs`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import smtplib
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Any, Literal
 
 import httpx
 
-from reference_server._logging import describe_error
+from reference_server._logging import log_fields
+from reference_server._notify import Notifier, Targets
 from reference_server._settings import Settings
 
 log = logging.getLogger("reference_server.alerts")
@@ -29,16 +35,28 @@ class Alert:
         lines += [f"{k}: {v}" for k, v in self.details.items()]
         return "\n".join(lines)
 
+    @property
+    def subject(self) -> str:
+        return f"[flowharness {self.severity}] {self.title}"
+
 
 class Alerter:
     """Sends alerts; failures to deliver are logged, never raised into the request path."""
 
     def __init__(self, settings: Settings, http: httpx.AsyncClient):
-        self._settings = settings
-        self._http = http
+        self._notifier = Notifier(settings, http, targets=Targets.operations(settings))
         self._tasks: set[asyncio.Task[None]] = set()
         self.sent: list[Alert] = []
         """Every alert raised, in order (for tests and the scenario runner in-process)."""
+
+    def channels(self) -> list[str]:
+        """The operations channels configured."""
+        return list(self._notifier.channels())
+
+    def record(self, alert: Alert) -> None:
+        """Log ``alert`` and keep it in :attr:`sent` (its delivery is someone else's)."""
+        self.sent.append(alert)
+        log.warning("operations alert: %s", alert.title, extra=log_fields(alert=alert.details))
 
     def raise_soon(self, alert: Alert) -> None:
         """Deliver in the background (the request path must not wait for Slack)."""
@@ -52,35 +70,5 @@ class Alerter:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def send(self, alert: Alert) -> None:
-        self.sent.append(alert)
-        log.warning("operations alert: %s", alert.title, extra={"alert": alert.details})
-        if self._settings.slack_webhook_url:
-            await self._slack(alert)
-        if self._settings.smtp_host and self._settings.alert_email_to:
-            await asyncio.to_thread(self._email, alert)
-
-    async def _slack(self, alert: Alert) -> None:
-        try:
-            response = await self._http.post(
-                self._settings.slack_webhook_url or "", json={"text": alert.text()}, timeout=5.0
-            )
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            log.error("Slack alert not delivered: %s", describe_error(exc))
-
-    def _email(self, alert: Alert) -> None:
-        s = self._settings
-        message = EmailMessage()
-        message["Subject"] = f"[flowharness {alert.severity}] {alert.title}"
-        message["From"] = s.alert_email_from
-        message["To"] = ", ".join(s.alert_email_to)
-        message.set_content(alert.text())
-        try:
-            with smtplib.SMTP(s.smtp_host or "", s.smtp_port, timeout=10) as smtp:
-                if s.smtp_starttls:
-                    smtp.starttls()
-                if s.smtp_username and s.smtp_password:
-                    smtp.login(s.smtp_username, s.smtp_password.get_secret_value())
-                smtp.send_message(message)
-        except (OSError, smtplib.SMTPException) as exc:
-            log.error("email alert not delivered: %s", exc)
+        self.record(alert)
+        await self._notifier.deliver(alert.text(), self.channels(), subject=alert.subject)

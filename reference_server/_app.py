@@ -12,17 +12,22 @@ from typing import Any
 import httpx
 from fastapi import FastAPI, Header, HTTPException, Response
 from pydantic import BaseModel, Field
+from redis.exceptions import RedisError
 
 from harness.crypto import KeyRing
 from reference_server._alerts import Alerter
 from reference_server._cloud_api import send_flow_message
 from reference_server._endpoint import FlowEndpoint
 from reference_server._idempotency import Idempotency
+from reference_server._intake import LeadIntake
 from reference_server._lead_flow import LeadFlow
+from reference_server._logging import log_fields
 from reference_server._metrics import Metrics
 from reference_server._queue import LeadQueue
 from reference_server._redis import connect
 from reference_server._settings import Settings
+from reference_server._spool import Spool
+from reference_server._startup import check_redis_at_start, warn_about_open_flows
 from reference_server._tokens import FlowTokens
 from reference_server._webhook import CompletionWebhook
 from reference_server.exceptions import CloudApiError, ConfigurationError, FlowTokenError
@@ -47,9 +52,10 @@ def create_app(
     worker's CRM and notifications); the caller keeps ownership of it. None: the
     app makes its own client and closes it at shutdown.
 
-    Everything lives on ``app.state`` (``settings``, ``redis``, ``queue``, ``tokens``,
-    ``alerter``, ``metrics``, ``http``), built here rather than at startup so the app
-    also works under transports that skip the lifespan (httpx's ASGITransport).
+    Everything lives on ``app.state`` (``settings``, ``redis``, ``queue``, ``intake``,
+    ``tokens``, ``alerter``, ``metrics``, ``http``), built here rather than at startup so
+    the app also works under transports that skip the lifespan (httpx's ASGITransport).
+    The lifespan adds the start-up checks, the spool's drain and the in-process worker.
     """
     settings = settings or Settings()
     passphrase = settings.private_key_passphrase
@@ -65,21 +71,23 @@ def create_app(
     http = http or httpx.AsyncClient()
     metrics = Metrics()
     alerter = Alerter(settings, http)
+    # the embedded fakeredis cannot fail apart from the process: no spool for it
+    spool = Spool(settings.spool_path) if settings.redis_url else None
+    idempotency = Idempotency(
+        redis,
+        prefix=settings.stream_prefix,
+        ttl_seconds=settings.idempotency_ttl_seconds,
+        wait_seconds=settings.idempotency_wait_seconds,
+    )
+    intake = LeadIntake(queue, idempotency, metrics, spool)
     endpoint = FlowEndpoint(
         settings=settings,
         keys=keys,
         app_secrets=settings.app_secret_values(),
         tokens=tokens,
-        idempotency=Idempotency(
-            redis,
-            prefix=settings.stream_prefix,
-            ttl_seconds=settings.idempotency_ttl_seconds,
-            wait_seconds=settings.idempotency_wait_seconds,
-        ),
+        intake=intake,
         flow=LeadFlow(
-            queue.enqueue,
-            default_region=settings.default_region,
-            default_source=settings.default_source,
+            default_region=settings.default_region, default_source=settings.default_source
         ),
         alerter=alerter,
         metrics=metrics,
@@ -87,28 +95,48 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        worker_task = None
+        await check_redis_at_start(redis, settings)
+        warn_about_open_flows(settings)
+        tasks = [asyncio.create_task(intake.keep_draining())]
+        worker_redis = None
         if settings.run_worker:
             from reference_server.worker import Worker
 
-            worker = Worker(settings, redis, alerter=alerter, metrics=metrics, http=http)
+            # its own connections: a blocking read must not hold the endpoint's up
+            worker_redis = connect(settings, blocking_ms=settings.worker_block_ms)
+            worker = Worker(
+                settings,
+                worker_redis if settings.redis_url else redis,
+                alerter=alerter,
+                metrics=metrics,
+                http=http,
+            )
             app.state.worker = worker
-            worker_task = asyncio.create_task(worker.run_forever())
+            tasks.append(asyncio.create_task(worker.run_forever()))
+            tasks[-1].add_done_callback(_worker_ended)
+            app.state.worker_task = tasks[-1]
         try:
             yield
         finally:
-            if worker_task is not None:
+            if settings.run_worker:
                 app.state.worker.stop()
-                await worker_task
+                await asyncio.gather(tasks[-1], return_exceptions=True)
+            tasks[0].cancel()
+            await asyncio.gather(tasks[0], return_exceptions=True)
             await alerter.drain()
             if owns_http:
                 await http.aclose()
+            if worker_redis is not None and settings.redis_url:
+                await worker_redis.aclose()
             await redis.aclose()
+            if spool is not None:
+                spool.close()
 
     app = FastAPI(title="flowharness reference endpoint", lifespan=lifespan, docs_url=None)
     app.state.settings = settings
     app.state.redis = redis
     app.state.queue = queue
+    app.state.intake = intake
     app.state.tokens = tokens
     app.state.alerter = alerter
     app.state.metrics = metrics
@@ -120,15 +148,33 @@ def create_app(
 
     @app.get("/healthz")
     async def healthz() -> dict[str, Any]:
+        """200 "ok"; 200 "degraded" while Redis is down or the spool drains (leads are
+        still taken); 503 when the in-process worker stopped (restart the process)."""
+        worker_task = getattr(app.state, "worker_task", None)
+        if worker_task is not None and worker_task.done():
+            raise HTTPException(503, "the in-process worker stopped; see the logs")
         try:
             await redis.ping()
-        except Exception as exc:  # any Redis failure means "not healthy"
-            raise HTTPException(503, f"redis unreachable: {type(exc).__name__}") from exc
-        return {"status": "ok"}
+            reachable = True
+        except RedisError:
+            reachable = False
+        spooled = spool.depth() if spool is not None else 0
+        if reachable and not spooled:
+            return {"status": "ok"}
+        return {
+            "status": "degraded",
+            "redis": "reachable" if reachable else "unreachable",
+            "spooled": spooled,
+        }
 
     @app.get("/metrics")
     async def metrics_route() -> Response:
-        metrics.set_sizes(await queue.sizes())
+        if spool is not None:
+            metrics.spool_depth.set(spool.depth())
+        try:
+            metrics.set_sizes(await queue.sizes())
+        except RedisError as exc:  # the stream depths are unknown; the rest still counts
+            log.warning("queue depth unknown", extra=log_fields(error=type(exc).__name__))
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
 
     @app.post("/flows/send")
@@ -166,3 +212,14 @@ def create_app(
         return {"flow_token": token, "message_id": message_id}
 
     return app
+
+
+def _worker_ended(task: asyncio.Task[None]) -> None:
+    """A worker that stops on its own is logged, never silent (``/healthz`` says 503)."""
+    if not task.cancelled() and task.exception() is not None:
+        error = task.exception()
+        log.error(
+            "the in-process worker stopped",
+            exc_info=error,
+            extra=log_fields(error=type(error).__name__),
+        )

@@ -19,7 +19,7 @@ import httpx
 from tenacity import AsyncRetrying
 
 from reference_server._crm import CrmAdapter, Media
-from reference_server._logging import mask
+from reference_server._logging import log_fields, mask
 from reference_server._queue import LeadQueue, carried_replays
 from reference_server._settings import Settings
 from reference_server.exceptions import CrmError, MediaError, MediaTransientError
@@ -109,7 +109,7 @@ class AttachmentJobs:
             }
             failure |= {"reason": exc.reason, "error": mask(str(exc))} | carried_replays(fields)
             await self._queue.add(self._queue.streams.attachments_failed, failure)
-            log.error("follow-up photo not attached", extra={"lead_id": reference})
+            log.error("follow-up photo not attached", extra=log_fields(lead_id=reference))
             return "failed"
-        log.info("follow-up photo attached", extra={"lead_id": reference})
+        log.info("follow-up photo attached", extra=log_fields(lead_id=reference))
         return "attached"

@@ -19,16 +19,21 @@ _PARTICLES = frozenset(
 )
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
+# control characters other than whitespace (NUL, escape sequences): never part of a name
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MAX_FIELD_LENGTH = 200
+_MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a path
+_MAX_PHONE_LENGTH = 40
 INTERESTS = ("demo", "pricing", "partnership", "other")
 """The ids of the lead form's interest Dropdown (flows/lead_capture.json)."""
 
 
 def clean_text(value: Any) -> str:
-    """Trimmed text with inner runs of whitespace collapsed to one space."""
+    """Trimmed text with inner runs of whitespace collapsed to one space, control
+    characters (NUL, escapes) removed."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value))
+    text = _CONTROLS.sub("", unicodedata.normalize("NFC", str(value)))
     return _SPACES.sub(" ", text).strip()
 
 
@@ -72,6 +77,8 @@ def clean_email(value: Any) -> str:
     text = clean_text(value)
     if not text:
         raise LeadValidationError("Please enter your email address.", "email")
+    if len(text) > _MAX_EMAIL_LENGTH:
+        raise LeadValidationError("This email address is too long. Please check it.", "email")
     try:
         checked = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -84,6 +91,8 @@ def clean_email(value: Any) -> str:
 def clean_phone(value: Any, default_region: str) -> str:
     """A phone number in E.164; numbers without ``+`` are read in ``default_region``."""
     text = clean_text(value)
+    if len(text) > _MAX_PHONE_LENGTH:
+        text = ""  # no phone number is this long: refused below, without parsing it
     try:
         return to_e164(text, default_region)
     except ValueError as exc:
@@ -110,11 +119,12 @@ class LeadForm:
 
 
 def _required_name(data: dict[str, Any], field: str, label: str) -> str:
-    name = clean_name(data.get(field))
+    text = clean_text(data.get(field))
+    if len(text) > MAX_FIELD_LENGTH:  # checked first: title-casing grows with length squared
+        raise LeadValidationError(f"Your {label} is too long.", field)
+    name = clean_name(text)
     if not name:
         raise LeadValidationError(f"Please enter your {label}.", field)
-    if len(name) > MAX_FIELD_LENGTH:
-        raise LeadValidationError(f"Your {label} is too long.", field)
     return name
 
 

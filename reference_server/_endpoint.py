@@ -1,15 +1,22 @@
 """The Flows request path: size, signature, decryption, validation, dispatch (PROTOCOL.md 1-5).
 
 Every step answers with the status WhatsApp expects: 413 too big, 432 bad signature,
-421 cannot decrypt, 427 bad flow token, 400 for requests that make no sense, and
-200 with the encrypted answer otherwise. Once a request is decrypted every answer,
-errors included, is encrypted with its key. A missing flow token is no 427 (that would
-disable the flow's button): some iOS clients omit it.
+421 cannot decrypt, 427 bad flow token (or a token of a flow this endpoint does not
+serve), 400 for requests that make no sense, and 200 with the encrypted answer
+otherwise. Once a request is decrypted every answer, errors included, is encrypted with
+its key. A missing flow token is no 427 (that would disable the flow's button): some
+iOS clients omit it.
+
+Decrypted JSON may hold lone surrogates (``"\ud800"`` is valid JSON but no UTF-8): they
+become U+FFFD before anything reads the request, so no later encoding step can fail.
+Only a confirmed lead touches storage (:class:`LeadIntake`): INIT, BACK, ping and the
+first screen keep working while Redis is down.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
@@ -28,12 +35,14 @@ from harness.crypto import (
     verify_signature,
 )
 from reference_server._alerts import Alert, Alerter
-from reference_server._idempotency import DuplicateInFlightError, Idempotency, idempotency_key
+from reference_server._idempotency import DuplicateInFlightError, idempotency_key
+from reference_server._intake import LeadIntake
 from reference_server._lead_flow import LeadFlow, UnknownScreenError
+from reference_server._logging import log_fields
 from reference_server._metrics import Metrics
 from reference_server._settings import Settings
-from reference_server._tokens import FlowTokens
-from reference_server.exceptions import FlowTokenError
+from reference_server._tokens import FlowTokenClaims, FlowTokens
+from reference_server.exceptions import FlowTokenError, SpoolError
 
 log = logging.getLogger("reference_server.endpoint")
 _KNOWN_ACTIONS = "ping, INIT, BACK or data_exchange"
@@ -59,12 +68,14 @@ class FlowEndpoint:
     keys: KeyRing
     app_secrets: list[str]
     tokens: FlowTokens
-    idempotency: Idempotency
+    intake: LeadIntake
     flow: LeadFlow
     alerter: Alerter
     metrics: Metrics
     _alerted_versions: set[str] = field(default_factory=set)
     """One alert per unknown version and process, not one per request."""
+    _spool_alerted: bool = False
+    """One alert per process when the spool cannot be written."""
 
     async def __call__(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -81,7 +92,7 @@ class FlowEndpoint:
                     432, "X-Hub-Signature-256 is missing or does not match the app secret"
                 )
             decrypted = self._decrypt(body)
-            action, answer = await self._dispatch(decrypted.payload)
+            action, answer = await self._dispatch(utf8_safe(decrypted.payload))
             status, payload = 200, answer
         except _Answer as stop:
             status, payload = stop.status, stop.payload
@@ -90,7 +101,7 @@ class FlowEndpoint:
         self.metrics.observe(action, elapsed, status)
         log.info(
             "flows request",
-            extra={"action": action, "status": status, "elapsed_ms": round(elapsed * 1000, 2)},
+            extra=log_fields(action=action, status=status, elapsed_ms=round(elapsed * 1000, 2)),
         )
         return response
 
@@ -120,7 +131,7 @@ class FlowEndpoint:
                 raise _Answer(400, f"not a Flows request envelope: {exc}") from exc
             raise _Answer(421, "the request cannot be decrypted") from exc
         except CryptoError as exc:
-            log.warning("request not decrypted: %s", exc)
+            log.warning("request not decrypted", extra=log_fields(error=str(exc)))
             raise _Answer(421, "the request cannot be decrypted") from exc
 
     async def _dispatch(self, payload: Any) -> tuple[str, dict[str, Any]]:
@@ -153,11 +164,11 @@ class FlowEndpoint:
         if _is_error_notification(action, data):
             log.warning(
                 "client error notification",
-                extra={
-                    "error": str(data.get("error") or data.get("error_key")),
-                    "error_message": str(data.get("error_message", "")),
-                    "screen": str(payload.get("screen") or data.get("screen") or ""),
-                },
+                extra=log_fields(
+                    error=str(data.get("error") or data.get("error_key")),
+                    error_message=str(data.get("error_message", "")),
+                    screen=str(payload.get("screen") or data.get("screen") or ""),
+                ),
             )
             return "error_notification", {"data": {"acknowledged": True}}
         if action not in ("INIT", "BACK", "data_exchange"):
@@ -175,30 +186,56 @@ class FlowEndpoint:
         if raw_token is None or raw_token == "":
             # some iOS clients omit it (PROTOCOL.md 3); a 427 would disable the button for good
             return action, self._without_token(action, payload.get("screen"), data or {})
-        try:
-            claims = self.tokens.verify(raw_token)
-        except FlowTokenError as exc:
-            raise _Answer(427, {"error_msg": str(exc)}) from exc
+        claims = self._claims(raw_token)
         token = str(raw_token)
         if action in ("INIT", "BACK"):
             return action, self.flow.first_screen()
         screen = _screen_of(payload)
-
-        async def handle() -> dict[str, Any]:
-            return await self.flow.data_exchange(screen, data or {}, claims, token)
-
         try:
-            answer, replayed = await self.idempotency.run(
-                idempotency_key(claims.phone, payload), handle
-            )
+            step = self.flow.data_exchange(screen, data or {}, claims, token)
         except UnknownScreenError as exc:
             raise _Answer(400, {"error_msg": str(exc)}) from exc
+        if step.lead is None:
+            return action, step.answer
+        key = idempotency_key(claims.phone, payload)
+        try:
+            answer, replayed = await self.intake.submit(key, step.lead, step.answer)
         except DuplicateInFlightError:
             # a 409 counts as an endpoint error; the snackbar lets the person simply retry
+            return action, self._stay(screen, data or {}, TRY_AGAIN_MESSAGE)
+        except SpoolError as exc:
+            self._spool_failed(exc)
             return action, self._stay(screen, data or {}, TRY_AGAIN_MESSAGE)
         if replayed:
             log.info("repeated request answered from the idempotency store")
         return action, answer
+
+    def _claims(self, raw_token: Any) -> FlowTokenClaims:
+        """The token's claims, or 427: forged, expired, or minted for a flow not served here."""
+        try:
+            claims = self.tokens.verify(raw_token)
+        except FlowTokenError as exc:
+            raise _Answer(427, {"error_msg": str(exc)}) from exc
+        served = self.settings.served_flow_ids()
+        if served and claims.flow_id not in served:
+            log.warning(
+                "flow token of a flow this endpoint does not serve",
+                extra=log_fields(flow_id=claims.flow_id),
+            )
+            raise _Answer(427, {"error_msg": OTHER_FLOW_MESSAGE})
+        return claims
+
+    def _spool_failed(self, exc: SpoolError) -> None:
+        """Redis is down and the spool cannot be written: the lead cannot be kept."""
+        log.error(
+            "lead refused: Redis is down and the spool failed", extra=log_fields(error=str(exc))
+        )
+        if not self._spool_alerted:
+            self._spool_alerted = True
+            self.alerter.raise_soon(
+                Alert("high", "Leads refused: Redis is down and the spool cannot be written",
+                      {"error": str(exc), "setting": "FLOWHARNESS_SPOOL_PATH"})
+            )  # fmt: skip
 
     def _without_token(self, action: str, screen: Any, data: dict[str, Any]) -> dict[str, Any]:
         """INIT and BACK need no claims; a submission cannot be attributed without the phone."""
@@ -225,6 +262,9 @@ class FlowEndpoint:
 
 
 MAX_DATA_DEPTH = 32
+# json.loads joins a valid pair into one code point: any surrogate left is a lone one
+_SURROGATE = re.compile("[\ud800-\udfff]")
+OTHER_FLOW_MESSAGE = "This link belongs to another flow. Please ask us for a new one."
 REOPEN_MESSAGE = (
     "We could not link this form to your chat. Please close it and open it again from our message."
 )
@@ -244,6 +284,27 @@ KNOWN_ERROR_TYPES = frozenset(
     }
 )
 """Error types WhatsApp reports (PROTOCOL.md 3)."""
+
+
+def utf8_safe(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings (keys too) replaced by U+FFFD.
+
+    Containers nested deeper than the request may be are left as they are: the request is
+    refused for its depth before anything reads them.
+    """
+
+    def walk(node: Any, depth: int) -> Any:
+        if isinstance(node, str):
+            return _SURROGATE.sub("\ufffd", node)
+        if depth > MAX_DATA_DEPTH + 1:
+            return node
+        if isinstance(node, dict):
+            return {_SURROGATE.sub("\ufffd", k): walk(v, depth + 1) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, depth + 1) for v in node]
+        return node
+
+    return walk(value, 0)
 
 
 def _screen_of(payload: dict[str, Any]) -> str:

@@ -1,4 +1,12 @@
-"""HubSpot CRM v3 contacts, keyed by phone number, with a private-app bearer token."""
+"""HubSpot CRM v3 contacts, keyed by phone number, with a private-app bearer token.
+
+HubSpot keeps e-mail addresses unique: a create or update that would give a contact an
+address another contact holds gets 409 ``CONFLICT`` naming that contact. If that
+contact has this lead's phone number it is this person's (created by another worker
+since the search, or by an earlier try whose answer was lost) and is updated; any other
+contact is someone else, and the lead is a :class:`CrmConflictError` for a person to
+resolve: one person's contact is never overwritten with another's details.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +19,7 @@ import httpx
 from reference_server._crm import CrmResult, Media, json_or_none, permanent, request
 from reference_server._mapping import CrmMapping
 from reference_server._queue import now_iso
-from reference_server.exceptions import CrmTransientError, CrmValidationError
+from reference_server.exceptions import CrmConflictError, CrmTransientError, CrmValidationError
 
 _EXISTING_ID = re.compile(r"Existing ID:\s*(\d+)")
 _CONTACTS = "/crm/v3/objects/contacts"
@@ -40,6 +48,17 @@ def _validation_error(response: httpx.Response) -> CrmValidationError:
     ]
     message = str(body.get("message") or f"HubSpot rejected the contact ({response.status_code})")
     return CrmValidationError(message, errors or [{"code": "", "message": message, "fields": []}])
+
+
+def _existing_id(response: httpx.Response) -> str:
+    """The contact a 409 names ("Contact already exists. Existing ID: 123"), or ""."""
+    match = _EXISTING_ID.search(str((json_or_none(response) or {}).get("message", "")))
+    return match.group(1) if match else ""
+
+
+def _conflict(response: httpx.Response, existing: str) -> CrmConflictError:
+    message = str((json_or_none(response) or {}).get("message") or "409 CONFLICT")
+    return CrmConflictError(f"HubSpot: {message}", existing or "unknown")
 
 
 class HubSpotAdapter:
@@ -85,19 +104,52 @@ class HubSpotAdapter:
 
     async def upsert(self, lead: dict[str, Any]) -> CrmResult:
         properties = _strings(self._mapping.apply(lead))
+        phone = lead["phone"]
         if self._id_property:
-            return await self._batch_upsert(lead["phone"], properties)
-        found = await self._search_by_phone(lead["phone"])
+            return await self._batch_upsert(phone, properties)
+        found = await self._search_by_phone(phone)
         if found:
             return await self._update(found, properties)
         response = await self._call("POST", _CONTACTS, {"properties": properties})
         if response.status_code == 409:
-            # the email already belongs to a contact: update that one
-            match = _EXISTING_ID.search(str((json_or_none(response) or {}).get("message", "")))
-            if match:
-                return await self._update(match.group(1), properties)
+            existing = _existing_id(response)
+            if existing and await self._phone_of(existing) == phone:
+                return await self._update(existing, properties)
+            raise _conflict(response, existing)
         body = self._check(response, "create the contact")
         return CrmResult(str(body.get("id", "")), created=True)
+
+    async def probe(self) -> str | None:
+        """Why the worker cannot use HubSpot, or None (one cheap read at start-up)."""
+        try:
+            response = await self._http.get(
+                self._base + _CONTACTS, params={"limit": 1}, headers=self._headers, timeout=5.0
+            )
+        except httpx.HTTPError as exc:
+            return f"the HubSpot API at {self._base} cannot be reached ({type(exc).__name__})"
+        if response.status_code in (401, 403):
+            return (
+                f"HubSpot refused the token ({response.status_code}): "
+                "check FLOWHARNESS_HUBSPOT_TOKEN"
+            )
+        return None
+
+    async def _phone_of(self, contact_id: str) -> str | None:
+        response = await self._call_get(f"{_CONTACTS}/{contact_id}", {"properties": "phone"})
+        if response.status_code != 200:
+            return None
+        return ((json_or_none(response) or {}).get("properties") or {}).get("phone")
+
+    async def _call_get(self, path: str, params: dict[str, str]) -> httpx.Response:
+        return await request(
+            self._http,
+            "HubSpot",
+            "GET",
+            self._base + path,
+            params=params,
+            headers=self._headers,
+            timeout=self._timeout,
+        )
 
     async def _search_by_phone(self, phone: str) -> str | None:
         query = {
@@ -115,6 +167,8 @@ class HubSpotAdapter:
         response = await self._call(
             "PATCH", f"{_CONTACTS}/{contact_id}", {"properties": properties}
         )
+        if response.status_code == 409:  # the new e-mail is another contact's
+            raise _conflict(response, _existing_id(response))
         body = self._check(response, "update the contact")
         return CrmResult(str(body.get("id", contact_id)), created=False)
 
@@ -122,6 +176,8 @@ class HubSpotAdapter:
         assert self._id_property is not None
         item = {"idProperty": self._id_property, "id": phone, "properties": properties}
         response = await self._call("POST", f"{_CONTACTS}/batch/upsert", {"inputs": [item]})
+        if response.status_code == 409:
+            raise _conflict(response, _existing_id(response))
         body = self._check(response, "upsert the contact")
         results = body.get("results") or []
         if not results:

@@ -1,8 +1,13 @@
-"""Idempotent requests: a repeat within the window gets the first answer and does nothing.
+"""Idempotent submissions: a repeat within the window gets the first answer and does nothing.
 
-The first request claims the key with ``SET NX`` and a pending marker; concurrent
-repeats poll until the answer is stored. If the first request fails, the marker is
-removed and a waiting repeat takes over.
+The first request claims ``<prefix>:idem:<key>`` with ``SET NX`` and a pending marker,
+then stores its answer in the same key for the window (``idempotency_ttl_seconds``,
+default 5 minutes): the claim and the answer are one key, so the answer lives exactly
+as long as the claim. Concurrent repeats poll until the answer is stored. If the first
+request fails, the marker is removed and a waiting repeat takes over.
+
+The key is the phone number (from the flow token) and the normalised submission: the
+same form sent from two phones is two leads.
 """
 
 from __future__ import annotations
@@ -11,7 +16,6 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -19,7 +23,9 @@ import redis.asyncio as aioredis
 from reference_server.exceptions import ReferenceServerError
 
 _PENDING = "__pending__"
-_PENDING_TTL_SECONDS = 30  # a crashed first request blocks its repeats no longer than this
+# a crashed first request blocks its repeats no longer than this; a live one holds the
+# claim for a few Redis round trips, each cut off after redis_timeout_seconds
+_PENDING_TTL_SECONDS = 10
 
 
 class DuplicateInFlightError(ReferenceServerError):
@@ -42,10 +48,13 @@ def idempotency_key(phone: str, payload: dict[str, Any]) -> str:
     canonical = json.dumps(
         [phone, normalise(relevant)], sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    # surrogatepass: a lone surrogate still hashes (the endpoint replaces them before this)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Idempotency:
+    """Claims, answers and releases submissions in Redis (see the module docstring)."""
+
     def __init__(
         self,
         redis: aioredis.Redis,
@@ -57,33 +66,43 @@ class Idempotency:
     ):
         self._redis = redis
         self._prefix = prefix
-        self._ttl = ttl_seconds
+        self.ttl_seconds = ttl_seconds
         self._wait = wait_seconds
         self._poll = poll_seconds
 
-    async def run(
-        self, key: str, compute: Callable[[], Awaitable[dict[str, Any]]]
-    ) -> tuple[dict[str, Any], bool]:
-        """``(answer, replayed)``: the stored answer for ``key``, or ``compute()``'s, stored."""
-        name = f"{self._prefix}:idem:{key}"
+    def name(self, key: str) -> str:
+        """The Redis key of a submission."""
+        return f"{self._prefix}:idem:{key}"
+
+    async def claim(self, key: str) -> dict[str, Any] | None:
+        """None: this request now owns ``key`` and must :meth:`store` or :meth:`release`.
+        Otherwise the answer stored by the first request (waiting for it a little);
+        :class:`DuplicateInFlightError` when the first is still running after the wait."""
+        name = self.name(key)
         deadline = time.monotonic() + self._wait
         while True:
-            if await self._redis.set(
-                name, _PENDING, nx=True, ex=min(self._ttl, _PENDING_TTL_SECONDS)
-            ):
-                try:
-                    answer = await compute()
-                except BaseException:
-                    await self._redis.delete(name)
-                    raise
-                await self._redis.set(name, json.dumps(answer), ex=self._ttl)
-                return answer, False
+            pending_ttl = min(self.ttl_seconds, _PENDING_TTL_SECONDS)
+            if await self._redis.set(name, _PENDING, nx=True, ex=pending_ttl):
+                return None
             stored = await self._redis.get(name)
             if stored is not None and stored != _PENDING:
-                return json.loads(stored), True
+                return dict(json.loads(stored))
             if time.monotonic() > deadline:
                 raise DuplicateInFlightError(
                     "an identical request is still being handled; try again in a moment"
                 )
             if stored is not None:
                 await asyncio.sleep(self._poll)
+
+    async def store(self, key: str, answer: dict[str, Any]) -> None:
+        """The answer of a claimed submission, for the whole window."""
+        await self._redis.set(self.name(key), json.dumps(answer), ex=self.ttl_seconds)
+
+    def stored(self, key: str, answer: dict[str, Any]) -> tuple[str, str, int]:
+        """(Redis key, value, milliseconds): :meth:`store` to be done in another command's
+        transaction (:meth:`LeadQueue.enqueue`)."""
+        return self.name(key), json.dumps(answer), self.ttl_seconds * 1000
+
+    async def release(self, key: str) -> None:
+        """Give up a claim (the request failed): a waiting repeat takes over."""
+        await self._redis.delete(self.name(key))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from reference_server._cleaning import LeadForm, clean_lead_form, clean_text
@@ -33,6 +33,16 @@ def build_lead(form: LeadForm, claims: FlowTokenClaims, *, default_source: str) 
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What one data_exchange produces: the answer, and a confirmed lead to queue (whose
+    reference the answer carries). Working it out changes nothing anywhere, so a repeat
+    may work it out again and the endpoint decides which copy counts."""
+
+    answer: dict[str, Any]
+    lead: dict[str, Any] | None = None
+
+
 def _confirm_data(form: LeadForm) -> dict[str, Any]:
     who = f"{form.first_name} {form.last_name}, {form.email}"
     extras = ", ".join(x for x in (form.company, form.contact_phone) if x)
@@ -52,14 +62,7 @@ def _confirm_data(form: LeadForm) -> dict[str, Any]:
 class LeadFlow:
     """Answers INIT, BACK and data_exchange for the lead-capture flow."""
 
-    def __init__(
-        self,
-        enqueue: Callable[[dict[str, Any]], Awaitable[str]],
-        *,
-        default_region: str,
-        default_source: str,
-    ):
-        self._enqueue = enqueue
+    def __init__(self, *, default_region: str, default_source: str):
         self._region = default_region
         self._source = default_source
 
@@ -83,28 +86,32 @@ class LeadFlow:
             }
         raise _unknown_screen(screen)
 
-    async def data_exchange(
+    def data_exchange(
         self, screen: str, data: dict[str, Any], claims: FlowTokenClaims, flow_token: str
-    ) -> dict[str, Any]:
+    ) -> Step:
         if screen == FIRST_SCREEN:
             try:
                 form = clean_lead_form(data, default_region=self._region)
             except LeadValidationError as exc:
-                return self.first_screen(exc.message)
-            return {"screen": CONFIRM_SCREEN, "data": _confirm_data(form)}
+                return Step(self.first_screen(exc.message))
+            return Step({"screen": CONFIRM_SCREEN, "data": _confirm_data(form)})
         if screen == CONFIRM_SCREEN:
             try:
                 form = clean_lead_form(data, default_region=self._region)
             except LeadValidationError as exc:
-                return self.stay(CONFIRM_SCREEN, data, exc.message)
+                return Step(self.stay(CONFIRM_SCREEN, data, exc.message))
             lead = build_lead(form, claims, default_source=self._source)
-            await self._enqueue(lead)
             params = {"flow_token": flow_token, "lead_reference": lead["lead_id"]}
-            return {"screen": "SUCCESS", "data": {"extension_message_response": {"params": params}}}
+            success = {
+                "screen": "SUCCESS",
+                "data": {"extension_message_response": {"params": params}},
+            }
+            return Step(success, lead)
         raise _unknown_screen(screen)
 
 
 def _unknown_screen(screen: str) -> UnknownScreenError:
+    shown = screen if len(screen) <= 40 else screen[:40] + "..."
     return UnknownScreenError(
-        f"unknown screen {screen!r}: this flow has {FIRST_SCREEN} and {CONFIRM_SCREEN}"
+        f"unknown screen {shown!r}: this flow has {FIRST_SCREEN} and {CONFIRM_SCREEN}"
     )

@@ -1,4 +1,10 @@
-"""Structured JSON logs with phone numbers and email addresses masked."""
+"""Structured JSON logs with phone numbers and email addresses masked.
+
+Every log call passes its fields as ``extra=log_fields(name=value, ...)``: they travel
+under one attribute no ``LogRecord`` has, so a field may be called ``created``,
+``name`` or ``msg`` without ``logging`` raising ``KeyError`` (it refuses extras that
+would overwrite a record attribute, and would do so only when the level is enabled).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,35 @@ from typing import Any
 import httpx
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
-# 8+ digits, maybe with + and separators: masks everything but the last two digits
-_PHONE = re.compile(r"\+?\d[\d ()./-]{6,}\d")
+# 8+ digits, maybe with + and separators: masks everything but the last two digits.
+# Not inside a word: the digits of a hex lead reference are no phone number.
+_PHONE = re.compile(r"(?<!\w)\+?\d[\d ()./-]{6,}\d(?!\w)")
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+FIELDS = "flowharness_fields"
+"""The one record attribute that carries a log call's fields."""
+_MAX_FIELD_CHARS = 300  # a log line quotes client input: keep it short
+
+
+def log_fields(**fields: Any) -> dict[str, Any]:
+    """``extra=`` for a log call: ``fields`` under :data:`FIELDS`, long texts cut short."""
+    return {
+        FIELDS: {
+            k: v[:_MAX_FIELD_CHARS] + "..." if isinstance(v, str) and len(v) > _MAX_FIELD_CHARS
+            else v
+            for k, v in fields.items()
+        }
+    }  # fmt: skip
+
+
+def record_fields(record: logging.LogRecord) -> dict[str, Any]:
+    """A record's fields: those given with :func:`log_fields`, then any other ``extra``."""
+    found: dict[str, Any] = {}
+    for key, value in vars(record).items():
+        if key == FIELDS and isinstance(value, dict):
+            found.update(value)
+        elif key not in _STANDARD_ATTRS:
+            found.setdefault(key, value)
+    return found
 
 
 def mask(text: str) -> str:
@@ -62,16 +94,20 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key, value in vars(record).items():
-            if key not in _STANDARD_ATTRS:
-                entry[key] = value
+        for key, value in record_fields(record).items():
+            entry.setdefault(key, value)
         if record.exc_info:
             entry["exception"] = mask(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 class _PlainFormatter(logging.Formatter):
-    """The message alone, with any traceback masked like the message."""
+    """The message and its fields (``key=value``), with any traceback masked too."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        text = super().formatMessage(record)
+        fields = " ".join(f"{k}={v}" for k, v in record_fields(record).items())
+        return f"{text} {fields}" if fields else text
 
     def formatException(self, ei: Any) -> str:
         return mask(super().formatException(ei))

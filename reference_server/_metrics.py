@@ -47,6 +47,16 @@ class Metrics:
         self.leads_synced = Counter(
             "flowharness_leads_synced", "Leads written to the CRM", registry=self.registry
         )
+        self.leads_spooled = Counter(
+            "flowharness_leads_spooled",
+            "Confirmed leads kept in the local spool because Redis could not take them",
+            registry=self.registry,
+        )
+        self.spool_depth = Gauge(
+            "flowharness_spool_depth",
+            "Leads in the local spool, waiting for Redis",
+            registry=self.registry,
+        )
 
     def observe(self, action: str, seconds: float, status: int) -> None:
         self.request_seconds.labels(action if action in ACTIONS else "unknown").observe(seconds)

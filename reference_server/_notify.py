@@ -1,8 +1,10 @@
-"""Telling people a lead is in the CRM: Slack, Teams, email, WhatsApp to a staff number.
+"""Telling people: staff that a lead is in the CRM (Slack, Teams, email, WhatsApp to a
+staff number), operations that something needs them (Slack, Teams, email).
 
 Each channel is optional, retried on its own, and never undoes the CRM write: a
 channel that still fails is logged and counted. The worker does not call this right
 after the CRM write but through a durable job (:mod:`reference_server._notify_jobs`).
+:class:`Targets` says where one audience is reached.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import logging
 import smtplib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, Literal
 
@@ -18,7 +21,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from reference_server._crm import CrmResult
-from reference_server._logging import describe_error
+from reference_server._logging import describe_error, log_fields
 from reference_server._settings import Settings
 
 log = logging.getLogger("reference_server.notify")
@@ -50,24 +53,62 @@ def summary(lead: dict[str, Any], result: CrmResult, url: str) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True, slots=True)
+class Targets:
+    """Where one audience is told; each channel is optional."""
+
+    slack: str | None = None
+    teams: str | None = None
+    email_to: tuple[str, ...] = ()
+    whatsapp_to: str | None = None
+
+    @classmethod
+    def staff(cls, settings: Settings) -> Targets:
+        """Who hears of new leads (``notify_*`` settings)."""
+        s = settings
+        return cls(
+            s.notify_slack_webhook_url,
+            s.notify_teams_webhook_url,
+            tuple(s.notify_email_to),
+            s.notify_whatsapp_to,
+        )
+
+    @classmethod
+    def operations(cls, settings: Settings) -> Targets:
+        """Who hears of leads that need a person (``slack_webhook_url``, ``alert_*``)."""
+        s = settings
+        return cls(s.slack_webhook_url, s.alert_teams_webhook_url, tuple(s.alert_email_to))
+
+
 class Notifier:
     def __init__(
-        self, settings: Settings, http: httpx.AsyncClient, *, sleep: Sleep = asyncio.sleep
+        self,
+        settings: Settings,
+        http: httpx.AsyncClient,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        targets: Targets | None = None,
     ):
         self._settings = settings
         self._http = http
         self._sleep = sleep
+        self.targets = targets or Targets.staff(settings)
 
-    def channels(self) -> dict[str, Callable[[str], Awaitable[None]]]:
-        s = self._settings
-        found: dict[str, Callable[[str], Awaitable[None]]] = {}
-        if s.notify_slack_webhook_url:
+    def for_targets(self, targets: Targets) -> Notifier:
+        """A notifier for another audience, sharing this one's HTTP client and sleep."""
+        return Notifier(self._settings, self._http, sleep=self._sleep, targets=targets)
+
+    def channels(self) -> dict[str, Callable[[str, str], Awaitable[None]]]:
+        """The configured channels: name -> ``send(text, subject)``."""
+        s, t = self._settings, self.targets
+        found: dict[str, Callable[[str, str], Awaitable[None]]] = {}
+        if t.slack:
             found["slack"] = self._slack
-        if s.notify_teams_webhook_url:
+        if t.teams:
             found["teams"] = self._teams
-        if s.notify_email_to and s.smtp_host:
+        if t.email_to and s.smtp_host:
             found["email"] = self._email
-        if s.notify_whatsapp_to and s.cloud_api_token and s.phone_number_id:
+        if t.whatsapp_to and s.cloud_api_token and s.phone_number_id:
             found["whatsapp"] = self._whatsapp
         return found
 
@@ -76,19 +117,25 @@ class Notifier:
         text = summary(lead, result, record_url(self._settings, result))
         return await self.deliver(text, list(self.channels()))
 
-    async def deliver(self, text: str, names: list[str]) -> dict[str, Status]:
+    async def deliver(
+        self, text: str, names: list[str], *, subject: str | None = None
+    ) -> dict[str, Status]:
         """Send ``text`` on the named channels at once, each with its own retries.
 
-        A name that is not configured (any more) counts as failed.
+        A name that is not configured (any more) counts as failed. ``subject`` (email):
+        the text's first line unless given.
         """
         channels = self.channels()
         known = [n for n in names if n in channels]
-        fates = await asyncio.gather(*(self._with_retries(n, channels[n], text) for n in known))
+        subject = subject or (text.splitlines() or [""])[0]
+        fates = await asyncio.gather(
+            *(self._with_retries(n, channels[n], text, subject) for n in known)
+        )
         missing: dict[str, Status] = {n: "failed" for n in names if n not in channels}
         return dict(zip(known, fates, strict=True)) | missing
 
     async def _with_retries(
-        self, name: str, send: Callable[[str], Awaitable[None]], text: str
+        self, name: str, send: Callable[[str, str], Awaitable[None]], text: str, subject: str
     ) -> Status:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._settings.notify_max_attempts),
@@ -100,10 +147,11 @@ class Notifier:
         try:
             async for attempt in retrying:
                 with attempt:
-                    await send(text)
+                    await send(text, subject)
         except _RETRYABLE as exc:
             log.error(
-                "notification not delivered", extra={"channel": name, "error": describe_error(exc)}
+                "notification not delivered",
+                extra=log_fields(channel=name, error=describe_error(exc)),
             )
             return "failed"
         return "sent"
@@ -112,10 +160,10 @@ class Notifier:
         response = await self._http.post(url, json=body, timeout=10.0, **kwargs)
         response.raise_for_status()
 
-    async def _slack(self, text: str) -> None:
-        await self._post(self._settings.notify_slack_webhook_url or "", {"text": text})
+    async def _slack(self, text: str, subject: str) -> None:
+        await self._post(self.targets.slack or "", {"text": text})
 
-    async def _teams(self, text: str) -> None:
+    async def _teams(self, text: str, subject: str) -> None:
         # Teams incoming webhooks take a MessageCard; "text" renders Markdown
         card = {
             "@type": "MessageCard",
@@ -123,29 +171,29 @@ class Notifier:
             "summary": text.splitlines()[0],
             "text": text.replace("\n", "  \n"),
         }
-        await self._post(self._settings.notify_teams_webhook_url or "", card)
+        await self._post(self.targets.teams or "", card)
 
-    async def _whatsapp(self, text: str) -> None:
+    async def _whatsapp(self, text: str, subject: str) -> None:
         s = self._settings
         url = f"{s.cloud_api_url.rstrip('/')}/{s.cloud_api_version}/{s.phone_number_id}/messages"
         message = {
             "messaging_product": "whatsapp",
-            "to": (s.notify_whatsapp_to or "").lstrip("+"),
+            "to": (self.targets.whatsapp_to or "").lstrip("+"),
             "type": "text",
             "text": {"body": text, "preview_url": True},
         }
         token = s.cloud_api_token.get_secret_value() if s.cloud_api_token else ""
         await self._post(url, message, headers={"Authorization": f"Bearer {token}"})
 
-    async def _email(self, text: str) -> None:
-        await asyncio.to_thread(self._send_email, text)
+    async def _email(self, text: str, subject: str) -> None:
+        await asyncio.to_thread(self._send_email, text, subject)
 
-    def _send_email(self, text: str) -> None:
+    def _send_email(self, text: str, subject: str) -> None:
         s = self._settings
         message = EmailMessage()
-        message["Subject"] = text.splitlines()[0]
+        message["Subject"] = subject
         message["From"] = s.alert_email_from
-        message["To"] = ", ".join(s.notify_email_to)
+        message["To"] = ", ".join(self.targets.email_to)
         message.set_content(text)
         with smtplib.SMTP(s.smtp_host or "", s.smtp_port, timeout=10) as smtp:
             if s.smtp_starttls:

@@ -23,9 +23,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import ResponseError
+from redis.exceptions import ResponseError, WatchError
 
 CONSUMER_GROUP = "lead-workers"
+DRAINED_TTL_SECONDS = 7 * 24 * 3600
+"""How long a drained lead id is remembered (far longer than any spool backlog lasts)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,7 @@ class LeadQueue:
 
     def __init__(self, redis: aioredis.Redis, prefix: str = "leads"):
         self.redis = redis
+        self.prefix = prefix
         self.streams = StreamNames.for_prefix(prefix)
 
     async def ensure_group(self) -> None:
@@ -101,13 +104,54 @@ class LeadQueue:
                 if "BUSYGROUP" not in str(exc):
                     raise
 
-    async def enqueue(self, lead: dict[str, Any]) -> str:
-        """Store the lead durably; returns the stream entry id."""
+    async def enqueue(
+        self, lead: dict[str, Any], *, answer: tuple[str, str, int] | None = None
+    ) -> str:
+        """Store the lead durably; returns the stream entry id.
+
+        ``answer`` = (idempotency key, answer JSON, milliseconds it lives) is stored in the
+        same ``MULTI``/``EXEC``: a process that dies right after cannot leave a queued lead
+        whose answer is lost (a repeat would then queue it again).
+        """
         fields: dict[Any, Any] = {
             "lead_id": lead["lead_id"],
             "lead": json.dumps(lead, ensure_ascii=False),
         }
-        return str(await self.redis.xadd(self.streams.incoming, fields))
+        if answer is None:
+            return str(await self.redis.xadd(self.streams.incoming, fields))
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(self.streams.incoming, fields)
+            pipe.set(answer[0], answer[1], px=answer[2])
+            entry_id, _ = await pipe.execute()
+        return str(entry_id)
+
+    async def enqueue_once(
+        self, lead_id: str, lead_json: str, *, answer: tuple[str, str, int] | None = None
+    ) -> bool:
+        """Append a spooled lead unless it is there already; False when it was.
+
+        ``<prefix>:drained:<lead_id>`` marks it in the same transaction (under ``WATCH``),
+        so a drain interrupted after the append, or two processes draining one spool,
+        never append it twice. ``answer`` = (idempotency key, answer JSON, milliseconds
+        left of its window) is stored with it, for repeats that reach Redis afterwards.
+        """
+        marker = f"{self.prefix}:drained:{lead_id}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(marker)
+                    if await pipe.exists(marker):
+                        await pipe.reset()
+                        return False
+                    pipe.multi()
+                    pipe.xadd(self.streams.incoming, {"lead_id": lead_id, "lead": lead_json})
+                    pipe.set(marker, "1", ex=DRAINED_TTL_SECONDS)
+                    if answer is not None and answer[2] > 0:
+                        pipe.set(answer[0], answer[1], px=answer[2])
+                    await pipe.execute()
+                    return True
+                except WatchError:
+                    continue  # another drainer moved it meanwhile: the marker now says so
 
     async def dead_letter(
         self,

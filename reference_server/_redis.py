@@ -3,6 +3,12 @@
 redis-py's asyncio connections belong to the event loop that opened them. An app run
 in-process by a synchronous test client may see a new loop per request, so the app
 holds a :class:`LoopLocalRedis`: one client per running loop, all on the same server.
+
+Every command has a short timeout (``redis_timeout_seconds``; a worker adds its blocking
+read) so a dead Redis is noticed in time to spool the lead. A broken connection is
+retried once on a fresh one: after a Redis restart the pool still holds dead sockets,
+and the first request must not fail on one. Timeouts are not retried: the command may
+have run, and a blind retry could queue a lead twice.
 """
 
 from __future__ import annotations
@@ -14,6 +20,9 @@ from typing import Any, cast
 
 import fakeredis
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ConstantBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from reference_server._settings import Settings
 
@@ -44,14 +53,21 @@ class LoopLocalRedis:
             await client.aclose()
 
 
-def connect(settings: Settings) -> aioredis.Redis:
-    """A client with ``decode_responses=True``; without ``redis_url``, a fresh in-memory server."""
+def connect(settings: Settings, *, blocking_ms: int = 0) -> aioredis.Redis:
+    """A client with ``decode_responses=True``; without ``redis_url``, a fresh in-memory server.
+
+    ``blocking_ms``: the longest blocking read (``XREADGROUP BLOCK``) this client makes.
+    """
     url = settings.redis_url
     if url:
-        return cast(
-            aioredis.Redis,
-            LoopLocalRedis(lambda: aioredis.from_url(url, decode_responses=True)),
-        )
+        timeout = settings.redis_timeout_seconds
+        options: dict[str, Any] = {
+            "decode_responses": True,
+            "socket_connect_timeout": timeout,
+            "socket_timeout": timeout + blocking_ms / 1000,
+            "retry": Retry(ConstantBackoff(0.05), 1, supported_errors=(RedisConnectionError,)),
+        }
+        return cast(aioredis.Redis, LoopLocalRedis(lambda: aioredis.from_url(url, **options)))
     server = fakeredis.FakeServer()
     return cast(
         aioredis.Redis,

@@ -21,6 +21,7 @@ from typing import Any, Literal, get_args
 
 from redis.exceptions import WatchError
 
+from reference_server._notify_jobs import JOB_FIELDS
 from reference_server._queue import LeadQueue, now_iso, replay_count
 from reference_server.exceptions import ReplayError
 
@@ -110,6 +111,7 @@ def _replayed(source: str, fields: dict[str, str]) -> dict[str, str]:
         if not fields.get("channel"):
             raise _Unusable("the entry names no channel to send")
         kept = {k: fields.get(k, "") for k in ("lead_id", "record_url", "text")}
+        kept |= {k: fields[k] for k in JOB_FIELDS if k in fields}
         return kept | {"channels": json.dumps([fields["channel"]]), "at": now_iso()} | marks
     if not fields.get("phone") or not fields.get("media_id"):
         raise _Unusable("the entry has no phone number or no media id")
@@ -126,21 +128,31 @@ async def held(
     return [HeldEntry(str(eid), dict(fields)) for eid, fields in entries]
 
 
+async def entries_of(queue: LeadQueue, source: ReplaySource, lead_ids: list[str]) -> list[str]:
+    """The ids of the entries of ``source`` held for these leads (oldest first)."""
+    wanted = set(lead_ids)
+    return [e.id for e in await held(queue, source) if e.lead_id in wanted]
+
+
 async def replay(
     queue: LeadQueue,
     source: ReplaySource,
     *,
     ids: list[str] | None = None,
     limit: int | None = None,
+    lead_ids: list[str] | None = None,
 ) -> ReplayReport:
     """Move entries of ``source`` back onto the stream their worker consumes.
 
-    ``ids``: only these entries (None: every entry, oldest first); ``limit``: at most
-    this many. Replaying an id twice moves it once: the second time it is ``missing``.
+    ``ids``: only these entries; ``lead_ids``: only the entries of these leads (None for
+    both: every entry, oldest first); ``limit``: at most this many. Replaying an id twice
+    moves it once: the second time it is ``missing``.
     """
     stream, target = _streams(queue, source)
     if limit is not None and limit < 1:
         raise ReplayError(f"limit must be at least 1, not {limit}")
+    if lead_ids is not None:
+        ids = [*(ids or []), *await entries_of(queue, source, lead_ids)]
     if ids is None:
         chosen = [entry.id for entry in await held(queue, source, limit=limit)]
     else:

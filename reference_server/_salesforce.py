@@ -1,8 +1,15 @@
-"""Salesforce Leads, upserted on an external-id field holding the phone number (REST API)."""
+"""Salesforce Leads, upserted on an external-id field holding the phone number (REST API).
+
+A duplicate rule (``DUPLICATES_DETECTED``, e.g. the standard rule matching e-mail) or a
+unique field (``DUPLICATE_VALUE``) refusing the lead means another record holds its
+details: a :class:`CrmConflictError` naming that record, for a person to resolve. The
+duplicate rule is never bypassed (no ``allowSave``).
+"""
 
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -10,7 +17,15 @@ import httpx
 
 from reference_server._crm import CrmResult, Media, json_or_none, permanent, request
 from reference_server._mapping import CrmMapping
-from reference_server.exceptions import CrmPermanentError, CrmTransientError, CrmValidationError
+from reference_server.exceptions import (
+    CrmConflictError,
+    CrmPermanentError,
+    CrmTransientError,
+    CrmValidationError,
+)
+
+_DUPLICATE_CODES = ("DUPLICATES_DETECTED", "DUPLICATE_VALUE")
+_RECORD_ID = re.compile(r"record with id: (\w+)")
 
 
 def _errors(response: httpx.Response) -> list[dict[str, Any]]:
@@ -25,6 +40,21 @@ def _errors(response: httpx.Response) -> list[dict[str, Any]]:
         for e in items
         if isinstance(e, dict)
     ]
+
+
+def _duplicate_of(response: httpx.Response) -> str | None:
+    """The record a duplicate refusal names ("" if it names none); None: no such refusal."""
+    body = json_or_none(response)
+    for error in body if isinstance(body, list) else []:
+        if not isinstance(error, dict) or error.get("errorCode") not in _DUPLICATE_CODES:
+            continue
+        try:
+            match = error["duplicateResult"]["matchResults"][0]["matchRecords"][0]
+            return str(match["record"]["Id"])
+        except (KeyError, IndexError, TypeError):
+            found = _RECORD_ID.search(str(error.get("message", "")))
+            return found.group(1) if found else ""
+    return None
 
 
 class SalesforceAdapter:
@@ -143,8 +173,26 @@ class SalesforceAdapter:
             raise permanent(response, "Salesforce", "store the file")
         return str((json_or_none(response) or {}).get("id", ""))
 
+    async def probe(self) -> str | None:
+        """Why the worker cannot use Salesforce, or None (a login at start-up)."""
+        try:
+            await self._login()
+        except CrmTransientError as exc:
+            return f"the Salesforce login at {self._login_url} cannot be reached ({exc})"
+        except CrmPermanentError as exc:
+            return str(exc)
+        return None
+
     def _result(self, response: httpx.Response, instance: str) -> CrmResult:
         if response.status_code == 400:
+            duplicate = _duplicate_of(response)
+            if duplicate is not None:
+                url = f"{instance}/lightning/r/Lead/{duplicate}/view" if duplicate else ""
+                raise CrmConflictError(
+                    "Salesforce refused the lead as a duplicate of another record",
+                    duplicate or "unknown",
+                    url,
+                )
             errors = _errors(response)
             summary = "; ".join(f"{e['code']}: {e['message']}" for e in errors) or response.text
             raise CrmValidationError(f"Salesforce rejected the lead: {summary[:300]}", errors)

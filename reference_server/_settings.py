@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     """HMAC keys for flow tokens: the first signs, every one verifies (rotation)."""
     flow_token_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     default_flow_id: str = ""
+    flow_ids: list[str] = Field(default_factory=list)
+    """The flows this endpoint serves (with ``default_flow_id``): a token minted for any
+    other flow gets 427. None at all: every flow's token is accepted, with a warning."""
     default_source: str = "whatsapp_flow"
 
     # -- storage ------------------------------------------------------------------
@@ -62,14 +65,21 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("FLOWHARNESS_REDIS_URL", "REDIS_URL", "redis_url"),
     )
     """Unset: an embedded fakeredis server, one per app (tests, demos)."""
+    redis_timeout_seconds: float = Field(default=1.0, gt=0)
+    """Connect and reply timeout of a Redis command (the worker adds its blocking read)."""
+    redis_allow_no_persistence: bool = False
+    """Start even when Redis has neither AOF nor RDB (a restart then loses queued leads)."""
     idempotency_ttl_seconds: int = Field(default=300, gt=0)
     idempotency_wait_seconds: float = Field(default=2.0, gt=0)
     stream_prefix: str = "leads"
+    spool_path: Path = Path("flowharness-spool.sqlite3")
+    """SQLite file (fsync'd) holding confirmed leads while Redis cannot take them; drained
+    into the stream when it returns. Used with ``redis_url`` (the embedded Redis cannot fail)."""
 
     # -- cleaning and CRM -----------------------------------------------------------
     default_region: str = "US"
     crm: Literal["hubspot", "salesforce"] = "hubspot"
-    crm_timeout_seconds: float = Field(default=10.0, gt=0)
+    crm_timeout_seconds: float = Field(default=30.0, gt=0)
     hubspot_base_url: str = "https://api.hubapi.com"
     hubspot_token: SecretStr | None = None
     hubspot_id_property: str | None = None
@@ -88,12 +98,15 @@ class Settings(BaseSettings):
     # -- worker ---------------------------------------------------------------------
     run_worker: bool = False
     """Run the worker inside the app's event loop (``flowharness serve --with-worker``)."""
-    retry_max_attempts: int = Field(default=5, ge=1)
+    retry_max_attempts: int = Field(default=8, ge=1)
+    """With the delays below, about a minute of retries before a lead is dead-lettered."""
     retry_base_delay_seconds: float = Field(default=0.5, ge=0)
     retry_max_delay_seconds: float = Field(default=30.0, ge=0)
     reclaim_min_idle_ms: int = Field(default=60_000, ge=0)
-    worker_batch_size: int = Field(default=10, ge=1)
     worker_block_ms: int = Field(default=1000, ge=1)
+    worker_concurrency: int = Field(default=32, ge=1)
+    """CRM writes one worker keeps in flight (one person's leads stay in order, one at a
+    time); at 10 s per CRM call, 32 move about 1.6 leads a second."""
 
     # -- operations alerts ------------------------------------------------------------
     slack_webhook_url: str | None = None
@@ -104,6 +117,8 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     alert_email_from: str = "flowharness@localhost"
     alert_email_to: list[str] = Field(default_factory=list)
+    alert_teams_webhook_url: str | None = None
+    """A Teams incoming webhook for operations alerts, beside Slack and email."""
 
     # -- notifications after the CRM confirms (each optional) ---------------------------
     notify_slack_webhook_url: str | None = None
@@ -166,6 +181,10 @@ class Settings(BaseSettings):
                 f"got {self.supported_versions!r}; fix FLOWHARNESS_SUPPORTED_VERSIONS"
             )
         return self
+
+    def served_flow_ids(self) -> frozenset[str]:
+        """The flows this endpoint answers for; empty: any flow."""
+        return frozenset([*self.flow_ids, self.default_flow_id]) - {""}
 
     def private_key_pems(self) -> list[bytes]:
         pems = [k.get_secret_value().encode() for k in self.private_keys]

@@ -14,8 +14,10 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from fastapi import Request, Response
+from redis.exceptions import RedisError
 
 from harness.crypto import SIGNATURE_HEADER, verify_signature
+from reference_server._logging import log_fields
 from reference_server._queue import now_iso
 from reference_server._settings import Settings
 from reference_server._tokens import FlowTokens
@@ -47,7 +49,16 @@ class CompletionWebhook:
         return Response("verification failed", status_code=403, media_type="text/plain")
 
     async def receive(self, request: Request) -> Response:
-        """``POST /webhook``: check the signature, then handle each new message once."""
+        """``POST /webhook``: check the signature, then handle each new message once.
+
+        While Redis is down the answer is 503: Meta retries deliveries for 36 hours."""
+        try:
+            return await self._receive(request)
+        except RedisError as exc:
+            log.warning("webhook delivery refused: Redis is down", extra=log_fields(error=str(exc)))
+            return Response("storage unavailable; retry later", status_code=503)
+
+    async def _receive(self, request: Request) -> Response:
         body = await request.body()
         secrets = self._settings.app_secret_values()
         if verify_signature(body, request.headers.get(SIGNATURE_HEADER), secrets) is None:
@@ -100,7 +111,9 @@ class CompletionWebhook:
             response = json.loads(reply.get("response_json") or "{}")
             claims = self._tokens.verify(response.get("flow_token"), check_expiry=False)
         except (ValueError, AttributeError, FlowTokenError) as exc:
-            log.warning("flow completion without a valid flow token: %s", exc)
+            log.warning(
+                "flow completion without a valid flow token", extra=log_fields(error=str(exc))
+            )
             return
         reference = str(response.get("lead_reference", ""))
         await self._redis.xadd(

@@ -52,10 +52,28 @@ class CrmValidationError(CrmError):
         self.errors = errors
 
 
+class CrmConflictError(CrmError):
+    """Another CRM record already holds one of the lead's unique values (its e-mail): a
+    person decides whether they are the same; the lead is parked and nothing is updated."""
+
+    reason = "crm_conflict"
+
+    def __init__(self, message: str, existing_id: str, existing_url: str = ""):
+        super().__init__(message)
+        self.existing_id = existing_id
+        self.existing_url = existing_url
+
+
 class CrmPermanentError(CrmError):
     """Any other refusal (auth, permissions, unknown object): dead-lettered without retry."""
 
     reason = "crm_permanent"
+
+
+class SpoolError(ReferenceServerError):
+    """The local spool cannot be written (disk full, file not writable) while Redis is
+    down: the lead cannot be kept, so the person is asked to try again. Check
+    FLOWHARNESS_SPOOL_PATH and the disk."""
 
 
 class CloudApiError(ReferenceServerError):

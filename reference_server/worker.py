@@ -1,29 +1,36 @@
-"""The worker: reads leads from the Redis Stream and upserts them in the CRM.
+"""The worker: moves queued leads into the CRM, then tells staff; N CRM calls at once.
 
-Transient failures (timeouts, 5xx, 429) are retried with exponential backoff and
-jitter, never sooner than the CRM's ``Retry-After``; after the budget the lead goes
-to the dead-letter stream with the reason. A CRM validation error is not retried:
-the lead is parked and operations are alerted. Entries a crashed worker left
-pending are reclaimed with ``XAUTOCLAIM``. Held entries stay until an operator puts
-them back (:func:`reference_server.replay`, ``flowharness leads replay``).
+Up to ``worker_concurrency`` entries are in flight per worker. One person's leads (one
+phone number) form a lane: they are written in the order they were queued, one at a
+time, and a lease keeps other worker processes off that person meanwhile. Transient
+CRM failures (timeouts, 5xx, 429) are retried with exponential backoff and jitter,
+never sooner than the CRM's ``Retry-After``; after the budget the lead goes to the
+dead-letter stream. A refused record (validation, or an e-mail another contact holds)
+is parked. Either way operations get an alert with the command that brings it back
+(``flowharness leads replay``), queued with the outcome so it is sent once.
 
-Once the CRM confirms, the worker queues a notification job (``<prefix>:notify``)
-before acknowledging the lead, and handles those jobs and follow-up photos
-(``<prefix>:attachments``) from the same loop. Notifications are at-least-once: a
+A lead is acknowledged only after the CRM has answered, in the same step that queues
+its staff notification (``<prefix>:notify``); entries a dead worker left pending are
+taken over by the others. Notification jobs and follow-up photos
+(``<prefix>:attachments``) run in the same pool. Notifications are at-least-once: a
 worker that dies between sending a channel and recording it lets the next one send
 that channel again.
+
+Several worker processes, on one machine or many, share the work through one consumer
+group: start as many as the CRM allows (``python -m reference_server worker``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import redis.asyncio as aioredis
@@ -37,23 +44,25 @@ from tenacity import (
     wait_random,
 )
 
-from reference_server._alerts import Alert, Alerter
+from reference_server._alerts import Alerter
 from reference_server._attachments import AttachmentJobs
 from reference_server._crm import CrmAdapter, CrmResult
 from reference_server._hubspot import HubSpotAdapter
-from reference_server._logging import mask
+from reference_server._lead_jobs import LeadJobs
+from reference_server._logging import log_fields
 from reference_server._mapping import load_mapping
 from reference_server._metrics import Metrics
-from reference_server._notify import Notifier
-from reference_server._notify_jobs import NotificationJobs
-from reference_server._queue import CONSUMER_GROUP, LeadQueue, replay_count
+from reference_server._notify import Notifier, Targets
+from reference_server._notify_jobs import OPS, NotificationJobs
+from reference_server._queue import LeadQueue
 from reference_server._salesforce import SalesforceAdapter
 from reference_server._settings import Settings
+from reference_server._startup import check_redis_persistence
+from reference_server._stream_work import StreamWork
+from reference_server._work import Delivery, Kind, Settlement, WorkQueue
 from reference_server.exceptions import (
     ConfigurationError,
-    CrmError,
     CrmTransientError,
-    CrmValidationError,
     MediaTransientError,
 )
 
@@ -61,6 +70,11 @@ __all__ = ["Worker", "WorkerReport", "make_crm"]
 
 log = logging.getLogger("reference_server.worker")
 Sleep = Callable[[float], Awaitable[None]]
+KINDS: tuple[Kind, ...] = ("lead", "notify", "attachment")
+_MIN_LEASE_MS = 3000  # a lease shorter than this would need renewing faster than it pays
+_SETTLE_ATTEMPTS = 8  # about half a minute of Redis trouble before an entry is left pending
+_SIZES_EVERY_SECONDS = 5.0
+_STOP_GRACE_SECONDS = 10.0
 
 
 def make_crm(settings: Settings, http: httpx.AsyncClient) -> CrmAdapter:
@@ -100,25 +114,32 @@ def make_crm(settings: Settings, http: httpx.AsyncClient) -> CrmAdapter:
 
 @dataclass
 class WorkerReport:
-    """What one :meth:`Worker.run_once` did."""
+    """What one :meth:`Worker.run_once` did (or, in :attr:`Worker.totals`, every run)."""
 
     synced: int = 0
     dead_lettered: int = 0
     parked: int = 0
+    duplicates: int = 0
+    """Copies of a lead already written, acknowledged without a CRM call."""
     reclaimed: int = 0
     """Entries of any consumed stream taken over from a silent consumer."""
     notifications_sent: int = 0
     notifications_failed: int = 0
+    alerts_sent: int = 0
+    alerts_failed: int = 0
     attached: int = 0
     attachments_failed: int = 0
+    errors: int = 0
+    """Entries left pending after an unexpected failure (retried once reclaimed)."""
 
     @property
     def handled(self) -> int:
-        return self.synced + self.dead_lettered + self.parked
+        return self.synced + self.dead_lettered + self.parked + self.duplicates
 
 
 class Worker:
-    """Drives leads from ``<prefix>:incoming`` into the CRM, one batch per :meth:`run_once`."""
+    """Drives leads from ``<prefix>:incoming`` into the CRM: :meth:`run_forever` keeps
+    ``worker_concurrency`` entries in flight; :meth:`run_once` handles one round."""
 
     def __init__(
         self,
@@ -132,6 +153,7 @@ class Worker:
         sleep: Sleep = asyncio.sleep,
         consumer: str | None = None,
         notifier: Notifier | None = None,
+        work: WorkQueue | None = None,
     ):
         self.settings = settings
         self.queue = LeadQueue(redis, settings.stream_prefix)
@@ -144,163 +166,262 @@ class Worker:
         self._sleep = sleep
         self.notifier = notifier or Notifier(settings, self._http, sleep=sleep)
         self.notify_jobs = NotificationJobs(
-            settings, redis, self.queue, self.notifier, self.metrics
+            settings,
+            redis,
+            self.queue,
+            self.notifier,
+            self.metrics,
+            self.notifier.for_targets(Targets.operations(settings)),
         )
         self.attachment_jobs = AttachmentJobs(
             settings, self._http, self.crm, self.queue, self._retrying
         )
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
+        self._lease_ms = max(settings.reclaim_min_idle_ms, _MIN_LEASE_MS)
+        self.work: WorkQueue = work or StreamWork(
+            redis,
+            self.queue,
+            self.consumer,
+            reclaim_min_idle_ms=settings.reclaim_min_idle_ms,
+            lease_ms=self._lease_ms,
+        )
+        self.lead_jobs = LeadJobs(
+            settings,
+            self.crm,
+            self.work,
+            self.notify_jobs,
+            self.alerter,
+            self.metrics,
+            self._retrying,
+            self._settle,
+        )
         self._stopped = asyncio.Event()
-        self.results: dict[str, CrmResult] = {}
-        """CRM results by lead id (for tests and the scenario runner in-process)."""
+        self._in_flight: dict[str, Delivery] = {}
+        self._lanes: dict[str, asyncio.Task[None]] = {}
+        self._sizes_at = 0.0
+        self.totals = WorkerReport()
+        """Everything :meth:`run_forever` did so far."""
+        self.started = asyncio.Event()
+        """Set once :meth:`run_forever` passed its start-up checks and takes work."""
         self.notifications: dict[str, dict[str, str]] = {}
-        """Each notification channel's fate ("sent"/"failed") by lead id."""
+        """Each staff notification channel's fate ("sent"/"failed") by lead id."""
+
+    @property
+    def results(self) -> dict[str, CrmResult]:
+        """CRM results by lead id (for tests and the scenario runner in-process)."""
+        return self.lead_jobs.results
 
     def stop(self) -> None:
-        """Ask :meth:`run_forever` to return after the current batch."""
+        """Ask :meth:`run_forever` to return once the entries in flight are done (those
+        still running after 10 s are left pending, for another worker to take over)."""
         self._stopped.set()
 
+    # -- running ---------------------------------------------------------------------
+
     async def run_forever(self) -> None:
+        """Check the set-up, then keep up to ``worker_concurrency`` entries in flight
+        until :meth:`stop`. A wrong setting (Redis without persistence) raises
+        :class:`ConfigurationError`; anything else is logged and retried."""
         self._stopped.clear()
-        while not self._stopped.is_set():
-            try:
-                await self.run_once(block_ms=self.settings.worker_block_ms)
-            except RedisError as exc:
-                log.error("worker cannot reach Redis: %s", exc)
-                await self._sleep(1.0)
-        if self._owns_http:
-            await self._http.aclose()
+        try:
+            await self._start_up()
+            self.started.set()
+            log.info(
+                "worker started",
+                extra=log_fields(
+                    consumer=self.consumer, concurrency=self.settings.worker_concurrency
+                ),
+            )
+            async with self._keeping_alive():
+                await self._pump()
+        finally:
+            if self._owns_http:
+                await self._http.aclose()
 
     async def run_once(self, *, block_ms: int | None = None) -> WorkerReport:
-        """Reclaim stale pending entries or read new ones (waiting up to ``block_ms``), handle
-        them: leads first, then notification jobs (also those just queued), then photos."""
+        """One round: take up to ``worker_concurrency`` entries (reclaimed ones first,
+        else new ones, waiting up to ``block_ms``) and handle them all at once, then the
+        notification and alert jobs their outcomes queued."""
         report = WorkerReport()
-        await self.queue.ensure_group()
-        streams = self.queue.streams
-        batch = await self._take(streams.consumed(), block_ms, report)
-        for entry_id, fields in batch[streams.incoming]:
-            outcome = await self._handle(fields)
+        await self.work.prepare()
+        async with self._keeping_alive():
+            await self._round(KINDS, block_ms, report)
+            if report.synced or report.parked or report.dead_lettered:
+                await self._round(("notify",), None, report)
+        await self._update_sizes()
+        return report
+
+    async def _round(
+        self, kinds: tuple[Kind, ...], block_ms: int | None, report: WorkerReport
+    ) -> None:
+        taken = await self.work.take(
+            self.settings.worker_concurrency, block_ms, kinds=kinds, skip=set(self._in_flight)
+        )
+        report.reclaimed += taken.reclaimed
+        tasks = [self._launch(delivery, report) for delivery in taken.deliveries]
+        for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+            if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+                raise outcome  # the process is going down (a crash in tests): let it
+
+    async def _start_up(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                await check_redis_persistence(self._redis, self.settings)
+                await self.work.prepare()
+                break
+            except RedisError as exc:
+                log.error("worker cannot reach Redis", extra=log_fields(error=str(exc)))
+                await asyncio.sleep(1.0)
+        probe = getattr(self.crm, "probe", None)
+        try:
+            problem = await probe() if probe is not None else None
+        except Exception as exc:  # a check that fails must not stop the worker
+            problem = f"the check itself failed ({type(exc).__name__})"
+        if problem:
+            log.warning(
+                f"CRM check at start-up failed: {problem}; leads wait in the queue and are "
+                "retried until it answers",
+                extra=log_fields(crm=self.crm.name),
+            )
+
+    async def _pump(self) -> None:
+        running: set[asyncio.Task[None]] = set()
+        while not self._stopped.is_set():
+            free = self.settings.worker_concurrency - len(self._in_flight)
+            if free <= 0 and running:
+                await asyncio.wait(running, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+                continue
+            try:
+                taken = await self.work.take(
+                    free, self.settings.worker_block_ms, kinds=KINDS, skip=set(self._in_flight)
+                )
+                if time.monotonic() - self._sizes_at > _SIZES_EVERY_SECONDS:
+                    await self._update_sizes()
+            except RedisError as exc:
+                log.error("worker cannot reach Redis", extra=log_fields(error=str(exc)))
+                await asyncio.sleep(1.0)
+                continue
+            except Exception as exc:  # never die silently: log it and go on
+                log.exception("worker loop failed", extra=log_fields(error=type(exc).__name__))
+                await asyncio.sleep(1.0)
+                continue
+            self.totals.reclaimed += taken.reclaimed
+            for delivery in taken.deliveries:
+                task = self._launch(delivery, self.totals)
+                running.add(task)
+                task.add_done_callback(running.discard)
+        if running:  # stopping: finish what was taken, or leave it for another worker
+            _, unfinished = await asyncio.wait(running, timeout=_STOP_GRACE_SECONDS)
+            for task in unfinished:  # mid-call or between retries: like a crash, it is
+                task.cancel()  # reclaimed later, and the upsert keyed by phone repeats safely
+            await asyncio.gather(*running, return_exceptions=True)
+
+    # -- one entry -------------------------------------------------------------------
+
+    def _launch(self, delivery: Delivery, report: WorkerReport) -> asyncio.Task[None]:
+        """Run ``delivery`` after the entries of its lane that came before it."""
+        lane = _lane(delivery)
+        before = self._lanes.get(lane)
+        task = asyncio.create_task(self._in_lane(before, delivery, report))
+        self._lanes[lane] = task
+        self._in_flight[delivery.id] = delivery
+
+        def landed(done: asyncio.Task[None]) -> None:
+            self._in_flight.pop(delivery.id, None)
+            if self._lanes.get(lane) is done:
+                del self._lanes[lane]
+
+        task.add_done_callback(landed)
+        return task
+
+    async def _in_lane(
+        self, before: asyncio.Task[None] | None, delivery: Delivery, report: WorkerReport
+    ) -> None:
+        if before is not None:
+            await asyncio.wait([before])
+        try:
+            await self._handle(delivery, report)
+        except RedisError as exc:
+            report.errors += 1
+            log.error(
+                "Redis failed while handling an entry: it stays pending and is retried",
+                extra=log_fields(entry=delivery.id, kind=delivery.kind, error=str(exc)),
+            )
+        except Exception as exc:  # a bug: logged, and the lead held for a person
+            report.errors += 1
+            log.exception(
+                "entry failed unexpectedly",
+                extra=log_fields(entry=delivery.id, kind=delivery.kind, error=type(exc).__name__),
+            )
+            if delivery.kind == "lead":
+                with contextlib.suppress(Exception):
+                    await self.lead_jobs.fail(delivery, exc)
+                    report.dead_lettered += 1
+
+    async def _handle(self, delivery: Delivery, report: WorkerReport) -> None:
+        fields = delivery.fields
+        if delivery.kind == "lead":
+            outcome = await self.lead_jobs.handle(delivery)
             setattr(report, outcome, getattr(report, outcome) + 1)
-            await self._done(streams.incoming, entry_id)
-        jobs = batch[streams.notify]
-        if report.synced:
-            jobs += (await self._take((streams.notify,), None, report))[streams.notify]
-        for entry_id, fields in jobs:
+        elif delivery.kind == "notify":
             fates = await self.notify_jobs.handle(fields)
-            self.notifications.setdefault(fields.get("lead_id", "?"), {}).update(fates)
-            report.notifications_sent += sum(f == "sent" for f in fates.values())
-            report.notifications_failed += sum(f == "failed" for f in fates.values())
-            await self._done(streams.notify, entry_id)
-        for entry_id, fields in batch[streams.attachments]:
+            sent = sum(f == "sent" for f in fates.values())
+            failed = sum(f == "failed" for f in fates.values())
+            if fields.get("audience") == OPS:
+                report.alerts_sent += sent
+                report.alerts_failed += failed
+            else:
+                self.notifications.setdefault(fields.get("lead_id", "?"), {}).update(fates)
+                report.notifications_sent += sent
+                report.notifications_failed += failed
+            await self._settle(delivery, Settlement())
+        else:
             if await self.attachment_jobs.handle(fields) == "attached":
                 report.attached += 1
             else:
                 report.attachments_failed += 1
-            await self._done(streams.attachments, entry_id)
-        self.metrics.set_sizes(await self.queue.sizes())
-        return report
+            await self._settle(delivery, Settlement())
 
-    async def _take(
-        self, streams: tuple[str, ...], block_ms: int | None, report: WorkerReport
-    ) -> dict[str, list[tuple[str, dict[str, str]]]]:
-        """Entries idle past ``reclaim_min_idle_ms`` first; only if none, new ones."""
-        found: dict[str, list[tuple[str, dict[str, str]]]] = {s: [] for s in streams}
-        for stream in streams:
-            claimed: Any = await self._redis.xautoclaim(
-                stream,
-                CONSUMER_GROUP,
-                self.consumer,
-                min_idle_time=self.settings.reclaim_min_idle_ms,
-                start_id="0-0",
-                count=self.settings.worker_batch_size,
-            )
-            found[stream] = [(eid, fields) for eid, fields in claimed[1] if fields]
-            report.reclaimed += len(found[stream])
-        if any(found.values()):
-            return found
-        read: Any = await self._redis.xreadgroup(
-            CONSUMER_GROUP,
-            self.consumer,
-            dict.fromkeys(streams, ">"),
-            count=self.settings.worker_batch_size,
-            block=block_ms,
-        )
-        for stream, entries in read or []:
-            found[stream] = list(entries)
-        return found
-
-    async def _done(self, stream: str, entry_id: str) -> None:
-        await self._redis.xack(stream, CONSUMER_GROUP, entry_id)
-        await self._redis.xdel(stream, entry_id)
-
-    async def _handle(self, fields: dict[str, str]) -> str:
-        lead_json = fields.get("lead", "")
-        lead_id = fields.get("lead_id", "?")
-        replays = replay_count(fields)  # a replayed lead that fails again keeps its count
-        try:
-            lead: dict[str, Any] = json.loads(lead_json)
-            if not lead["phone"]:
-                raise ValueError("the lead has no phone number")
-        except (ValueError, KeyError, TypeError) as exc:
-            await self.queue.dead_letter(
-                lead_id,
-                lead_json,
-                reason="malformed_entry",
-                error=str(exc),
-                attempts=0,
-                replays=replays,
-            )
-            return "dead_lettered"
-        attempts = 0
-        try:
-            async for attempt in self._retrying():
-                with attempt:
-                    attempts += 1
-                    result = await self._upsert(lead)
-        except CrmValidationError as exc:
-            await self.queue.park(
-                lead_id, lead_json, error=mask(str(exc)), errors=exc.errors, replays=replays
-            )
-            await self.alerter.send(
-                Alert(
-                    "high",
-                    f"{self.crm.name} rejected lead {lead_id}: it is parked for review",
-                    {
-                        "lead_reference": lead_id,
-                        "error": mask(str(exc)),
-                        "fields": json.dumps(
-                            [{**e, "message": mask(e.get("message", ""))} for e in exc.errors]
-                        ),
-                    },
+    async def _settle(self, delivery: Delivery, settlement: Settlement) -> list[str]:
+        """Settle, riding out a short Redis hiccup; after that the entry stays pending."""
+        for attempt in range(_SETTLE_ATTEMPTS):
+            try:
+                return await self.work.settle(delivery, settlement)
+            except RedisError as exc:
+                if attempt == _SETTLE_ATTEMPTS - 1:
+                    raise
+                log.warning(
+                    "Redis failed while settling an entry: retrying",
+                    extra=log_fields(entry=delivery.id, error=str(exc)),
                 )
-            )
-            log.warning("lead parked after a CRM validation error", extra={"lead_id": lead_id})
-            return "parked"
-        except CrmError as exc:
-            reason = "retry_budget_exhausted" if isinstance(exc, CrmTransientError) else exc.reason
-            await self.queue.dead_letter(
-                lead_id,
-                lead_json,
-                reason=reason,
-                error=mask(str(exc)),
-                attempts=attempts,
-                replays=replays,
-            )
-            log.error("lead dead-lettered", extra={"lead_id": lead_id, "reason": reason})
-            return "dead_lettered"
-        self.results[lead_id] = result
-        self.metrics.leads_synced.inc()
-        log.info("lead written to the CRM", extra={"lead_id": lead_id, "created": result.created})
-        # durable before the lead is acknowledged: a crash from here on loses nothing
-        await self.notify_jobs.enqueue(lead, result)
-        return "synced"
+                await asyncio.sleep(min(0.25 * 2**attempt, 8.0))
+        raise AssertionError("unreachable")
 
-    async def _upsert(self, lead: dict[str, Any]) -> CrmResult:
+    @contextlib.asynccontextmanager
+    async def _keeping_alive(self) -> AsyncIterator[None]:
+        """Renew the entries (and leases) in flight, so no other worker takes them over."""
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(self._lease_ms / 3000)
+                if not self._in_flight:
+                    continue
+                try:
+                    await self.work.keep(list(self._in_flight.values()))
+                except RedisError as exc:
+                    log.warning("entries in flight not renewed", extra=log_fields(error=str(exc)))
+
+        task = asyncio.create_task(beat())
         try:
-            return await self.crm.upsert(lead)
-        except CrmError as exc:
-            self.metrics.crm_errors.labels(exc.reason).inc()
-            raise
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _update_sizes(self) -> None:
+        self._sizes_at = time.monotonic()
+        with contextlib.suppress(RedisError):
+            self.metrics.set_sizes(await self.queue.sizes())
 
     def _retrying(self) -> AsyncRetrying:
         s = self.settings
@@ -322,3 +443,18 @@ class Worker:
             sleep=self._sleep,
             reraise=True,
         )
+
+
+def _lane(delivery: Delivery) -> str:
+    """Entries of one lane run one after the other: a person's leads and photos share
+    their phone number's lane, a lead's notification jobs share the lead's."""
+    fields = delivery.fields
+    if delivery.kind == "notify":
+        return f"notify:{fields.get('lead_id') or delivery.id}"
+    phone = fields.get("phone")
+    if delivery.kind == "lead":
+        try:
+            phone = json.loads(fields.get("lead", ""))["phone"]
+        except (ValueError, KeyError, TypeError):
+            phone = None
+    return f"phone:{phone}" if isinstance(phone, str) and phone else f"entry:{delivery.id}"

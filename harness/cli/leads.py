@@ -117,25 +117,39 @@ def list_held(source: str, limit: int | None, as_json: bool) -> None:
 @leads.command()
 @source_argument
 @click.option("--id", "ids", multiple=True, help="An entry id from `leads list` (repeatable).")
+@click.option(
+    "--lead",
+    "lead_ids",
+    multiple=True,
+    help="Every entry of this lead reference (repeatable); operations alerts name it.",
+)
 @click.option("--all", "everything", is_flag=True, help="Every entry SOURCE holds now.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def replay(source: str, ids: tuple[str, ...], everything: bool, yes: bool) -> None:
+def replay(
+    source: str, ids: tuple[str, ...], lead_ids: tuple[str, ...], everything: bool, yes: bool
+) -> None:
     """Put entries of SOURCE back on the stream their worker reads.
 
     A lead goes back to the CRM (an upsert), a failed notification to its one channel,
     a photo to its download. Each entry moves in one Redis transaction.
 
-    Exits 1 when an asked-for entry was not replayed (not found, or unusable).
+    Exits 1 when an asked-for entry or lead was not replayed (not found, or unusable).
     """
     from reference_server import held
     from reference_server import replay as replay_entries
 
-    if bool(ids) == everything:
-        raise click.UsageError("give either --id ID (repeatable) or --all")
+    if bool(ids or lead_ids) == everything:
+        raise click.UsageError("give --id ID or --lead LEAD (both repeatable), or --all")
     name = SOURCES[source]
+    unknown_leads: list[str] = []
 
     async def work(queue: LeadQueue) -> ReplayReport | None:
-        chosen = list(ids) or [e.id for e in await held(queue, name)]
+        entries = await held(queue, name)
+        by_lead = [e.id for e in entries if e.lead_id in lead_ids]
+        unknown_leads.extend(
+            lead for lead in lead_ids if not any(e.lead_id == lead for e in entries)
+        )
+        chosen = [*ids, *by_lead] if (ids or lead_ids) else [e.id for e in entries]
         if not chosen:
             return None
         if not yes:
@@ -146,8 +160,12 @@ def replay(source: str, ids: tuple[str, ...], everything: bool, yes: bool) -> No
         return await replay_entries(queue, name, ids=chosen)
 
     report = _run(work)
+    for lead in unknown_leads:
+        click.echo(f"no entry of lead {lead} in {source} (already replayed?)", err=True)
     if report is None:
         click.echo(f"nothing held in {source}")
+        if unknown_leads:
+            raise SystemExit(1)
         return
     for old, new in report.moved.items():
         click.echo(f"replayed {old} -> {report.target} {new}")
@@ -156,5 +174,5 @@ def replay(source: str, ids: tuple[str, ...], everything: bool, yes: bool) -> No
     for entry_id, why in report.unusable.items():
         click.echo(f"left in {source}: {entry_id}: {why}", err=True)
     click.echo(f"{report.count} replayed from {source}", err=True)
-    if report.missing or report.unusable:
+    if report.missing or report.unusable or unknown_leads:
         raise SystemExit(1)

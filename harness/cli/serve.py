@@ -70,7 +70,7 @@ def serve(
     """
     import uvicorn
 
-    from reference_server import configure_logging, create_app
+    from reference_server import check_start, configure_logging, create_app
     from reference_server.exceptions import ReferenceServerError
 
     overrides: dict[str, object] = {"run_worker": True} if with_worker else {}
@@ -86,6 +86,7 @@ def serve(
         raise click.UsageError("--workers > 1 needs a fixed --port")
     configure_logging(settings.log_level, json_lines=settings.log_json)
     try:
+        check_start(settings)  # a Redis that would lose leads: one clear line, no traceback
         if workers == 1:
             app = create_app(settings)
             sock = _listening_socket(host, port)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
+import redis as redis_py
 
 from harness import crypto
 from harness.client import AsyncFlowClient
-from harness.testing.redis_server import RedisServer, RedisServerUnavailable, redis_server
 from reference_server import FlowTokens, Settings, create_app
+from reference_server._redis import connect
+
+from ._processes import RedisProcess, redis_process
 
 TOKEN_SECRET = "token-secret-for-tests"
 PHONE = "+33612345678"
@@ -34,15 +38,28 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(scope="session")
-def real_redis() -> Iterator[RedisServer]:
-    try:
-        with redis_server() as server:
-            yield server
-    except RedisServerUnavailable as exc:
+def _need_redis_server() -> None:
+    if shutil.which("redis-server") is None:
+        reason = "redis-server is not installed (apt-get install redis-server)"
         if os.environ.get("CI"):  # .ci/run installs redis-server: its absence is a failure
-            pytest.fail(f"no real Redis in CI: {exc}")
-        pytest.skip(f"no real Redis: {exc}")
+            pytest.fail(f"no real Redis in CI: {reason}")
+        pytest.skip(f"no real Redis: {reason}")
+
+
+@pytest.fixture(scope="session")
+def real_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProcess]:
+    """A redis-server with AOF on, as deployed, shared by the session (flush it first)."""
+    _need_redis_server()
+    with redis_process(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+@pytest.fixture
+def volatile_redis(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A redis-server with neither AOF nor RDB: what the start-up check refuses."""
+    _need_redis_server()
+    with redis_process(tmp_path / "volatile-redis", appendonly=False) as server:
+        yield server
 
 
 @pytest.fixture(params=["fakeredis", pytest.param("redis-server", marks=pytest.mark.redis_server)])
@@ -50,16 +67,25 @@ def redis_url(request: pytest.FixtureRequest) -> str | None:
     """None (embedded fakeredis) or the URL of a real server, flushed before the test."""
     if request.param == "fakeredis":
         return None
-    server: RedisServer = request.getfixturevalue("real_redis")
-    with redis.Redis.from_url(server.url) as client:
+    server: RedisProcess = request.getfixturevalue("real_redis")
+    with redis_py.Redis.from_url(server.url) as client:
         client.flushall()
     return server.url
 
 
 @pytest.fixture
-def make_settings(private_key, app_secret):
+async def redis(make_settings, redis_url):
+    """A client of the Redis ``redis_url`` names (both backends, as the app connects)."""
+    client = connect(make_settings(redis_url=redis_url))
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def make_settings(private_key, app_secret, tmp_path):
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
+            "spool_path": tmp_path / "spool.sqlite3",
             "private_keys": [crypto.private_key_pem(private_key).decode()],
             "app_secrets": [app_secret],
             "flow_token_secrets": [TOKEN_SECRET],
@@ -103,3 +129,14 @@ async def app(settings: Settings):
 async def client(app, public_pem, app_secret) -> AsyncIterator[AsyncFlowClient]:
     async with AsyncFlowClient(app, public_key=public_pem, app_secret=app_secret) as c:
         yield c
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The chaos table, when the chaos suite ran (``-m slow``)."""
+    from ._chaos_table import ROWS, TITLE, render
+
+    if ROWS:
+        terminalreporter.section("chaos table")
+        terminalreporter.write_line(TITLE)
+        for line in render(ROWS).splitlines():
+            terminalreporter.write_line(line)

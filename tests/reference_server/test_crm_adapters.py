@@ -96,20 +96,7 @@ async def test_hubspot_updates_the_contact_found_by_phone(http):
     assert patch.called
 
 
-@respx.mock
-async def test_hubspot_conflict_on_email_updates_the_existing_contact(http):
-    respx.post(f"{HS}/crm/v3/objects/contacts/search").respond(json={"results": []})
-    respx.post(f"{HS}/crm/v3/objects/contacts").respond(
-        409,
-        json={
-            "status": "error",
-            "category": "CONFLICT",
-            "message": "Contact already exists. Existing ID: 555",
-        },
-    )
-    patch = respx.patch(f"{HS}/crm/v3/objects/contacts/555").respond(json={"id": "555"})
-    assert (await hubspot(http).upsert(LEAD)).record_id == "555"
-    assert patch.called
+# a 409 on the e-mail: tests/reference_server/test_crm_conflicts.py (never a silent merge)
 
 
 @respx.mock

@@ -10,15 +10,16 @@ import redis
 from click.testing import CliRunner
 
 from harness.cli import main
-from harness.testing.redis_server import RedisServer
 from reference_server import LeadQueue
 from reference_server._redis import connect
+
+from ._processes import RedisProcess
 
 PHONE, EMAIL = "+33612345678", "ana.lima@example.com"
 
 
 @pytest.fixture
-def redis_env(real_redis: RedisServer) -> dict[str, str | None]:
+def redis_env(real_redis: RedisProcess) -> dict[str, str | None]:
     with redis.Redis.from_url(real_redis.url) as client:
         client.flushall()
     return {"FLOWHARNESS_REDIS_URL": real_redis.url, "REDIS_URL": None}
@@ -122,3 +123,16 @@ def test_a_bad_entry_id_is_refused(redis_env):
     result = invoke(redis_env, "replay", "dead", "--id", "yesterday", "--yes")
     assert result.exit_code == 1
     assert "not a stream entry id" in result.output
+
+
+@pytest.mark.redis_server
+def test_replay_by_lead_reference_as_the_alert_says(redis_env, dead_ids):
+    moved = invoke(redis_env, "replay", "dead", "--lead", "L2", "--yes")
+    assert moved.exit_code == 0, moved.output
+    assert f"replayed {dead_ids[1]}" in moved.output
+    with redis.Redis.from_url(redis_env["FLOWHARNESS_REDIS_URL"], decode_responses=True) as r:
+        assert [f["lead_id"] for _, f in r.xrange("leads:incoming")] == ["L2"]
+        assert [f["lead_id"] for _, f in r.xrange("leads:dead")] == ["L1"]
+    again = invoke(redis_env, "replay", "dead", "--lead", "L2", "--yes")
+    assert again.exit_code == 1
+    assert "no entry of lead L2" in again.output

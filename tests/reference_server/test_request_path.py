@@ -212,7 +212,7 @@ async def test_an_identical_request_still_in_flight_is_asked_to_retry_not_409(
     from reference_server._idempotency import idempotency_key
 
     app = create_app(make_settings(idempotency_wait_seconds=0.05))
-    payload = {"version": "3.0", "action": "data_exchange", "screen": "LEAD",
+    payload = {"version": "3.0", "action": "data_exchange", "screen": "CONFIRM",
                "data": GOOD_FORM, "flow_token": token}  # fmt: skip
     # the first copy is still being handled elsewhere
     await app.state.redis.set(f"leads:idem:{idempotency_key(PHONE, payload)}", "__pending__")
@@ -220,8 +220,9 @@ async def test_an_identical_request_still_in_flight_is_asked_to_retry_not_409(
         result = await c.send(payload)
     await app.state.http.aclose()
     assert result.status == 200
-    assert result.payload["screen"] == "LEAD"
+    assert result.payload["screen"] == "CONFIRM"
     assert "try again in a moment" in result.payload["data"]["error_message"]
+    assert await app.state.redis.xlen("leads:incoming") == 0
 
 
 async def test_unknown_screen_is_400(client, token):

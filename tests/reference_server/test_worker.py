@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import httpx
 import pytest
@@ -11,7 +10,6 @@ import redis.asyncio as aioredis
 import respx
 
 from reference_server import CONSUMER_GROUP, CrmResult, LeadQueue
-from reference_server._redis import connect
 from reference_server.exceptions import (
     CrmPermanentError,
     CrmTransientError,
@@ -19,26 +17,11 @@ from reference_server.exceptions import (
 )
 from reference_server.worker import Worker
 
+from ._doubles import ScriptedCrm
+
 pytestmark = pytest.mark.anyio
 LEAD = {"lead_id": "L1", "phone": "+33612345678", "first_name": "Jean", "last_name": "Dupont",
         "email": "jean@example.com"}  # fmt: skip
-
-
-class ScriptedCrm:
-    """A CRM that answers from a script: an exception to raise or a result to return."""
-
-    name = "scripted"
-
-    def __init__(self, *script: Exception | CrmResult):
-        self.script = list(script)
-        self.calls: list[dict[str, Any]] = []
-
-    async def upsert(self, lead: dict[str, Any]) -> CrmResult:
-        self.calls.append(lead)
-        step = self.script.pop(0) if self.script else CrmResult("id-1", True)
-        if isinstance(step, Exception):
-            raise step
-        return step
 
 
 class RecordedSleep:
@@ -47,13 +30,6 @@ class RecordedSleep:
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
-
-
-@pytest.fixture
-async def redis(make_settings, redis_url):
-    client = connect(make_settings(redis_url=redis_url))
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture
@@ -73,7 +49,7 @@ async def test_synced_lead_is_acked_and_removed(make_settings, redis, sleep):
     report = await worker.run_once()
     assert (report.synced, report.handled) == (1, 1)
     assert crm.calls == [LEAD]
-    assert worker.results["L1"].record_id == "id-1"
+    assert worker.results["L1"].record_id == "id-L1"
     assert await redis.xlen("leads:incoming") == 0
     assert (await redis.xpending("leads:incoming", CONSUMER_GROUP))["pending"] == 0
     assert (await worker.run_once()).handled == 0

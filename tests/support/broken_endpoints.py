@@ -287,21 +287,25 @@ def five_hundred_on_bad_tag(
     return _wrap("five_hundred_on_bad_tag", private_key, app_secret, around, **settings)
 
 
+@dataclass
 class _NoIdempotency:
-    """Stands in for the idempotency store: computes every time, stores nothing."""
+    """Stands in for the lead intake: queues every submission, remembers no answer."""
 
-    async def run(
-        self, key: str, compute: Callable[[], Awaitable[dict[str, Any]]]
+    queue: Any
+
+    async def submit(
+        self, key: str, lead: dict[str, Any], answer: dict[str, Any]
     ) -> tuple[dict[str, Any], bool]:
-        return await compute(), False
+        await self.queue.enqueue(lead)
+        return answer, False
 
 
 def no_idempotency(private_key: PrivateKey, app_secret: str, **settings: Any) -> BrokenEndpoint:
     app = reference_app(private_key, app_secret, **settings)
     flows = [r.endpoint for r in app.routes if getattr(r, "path", None) == "/"]
-    if len(flows) != 1 or not hasattr(flows[0], "idempotency"):
-        raise RuntimeError("the reference app changed: cannot find its Flows endpoint's store")
-    flows[0].idempotency = _NoIdempotency()
+    if len(flows) != 1 or not hasattr(flows[0], "intake"):
+        raise RuntimeError("the reference app changed: cannot find its Flows endpoint's intake")
+    flows[0].intake = _NoIdempotency(app.state.queue)
 
     async def around(request: HttpRequest, forward: Forward) -> HttpAnswer:
         return await forward(request)
