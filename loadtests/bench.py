@@ -8,8 +8,9 @@ fixed schedule whether or not earlier ones came back, as WhatsApp's clients do) 
 httpx, and prints offered and achieved rps, p50/p95/p99 and errors per step. Then the
 same with the CRM answering after 10 s (the worker runs in the app: the endpoint
 only queues leads, so its latency must not move). It also measures the client's own
-cost per request, the RSA-2048 decrypt ceiling of one core, and how many encrypted
-requests per second one locust process generates. The plot goes to ``--out``.
+cost per request, the RSA-2048 decrypt ceiling of one core, and what one locust
+process spends per encrypted request it sends (its CPU time over its requests, start-up
+left out), for health checks and for lead journeys. The plot goes to ``--out``.
 """
 
 from __future__ import annotations
@@ -190,22 +191,68 @@ def _rsa_ceiling(iterations: int) -> float:
     return iterations / (time.perf_counter() - started)
 
 
-def _locust_rate(workdir: Path, seconds: int) -> float | None:
-    """Requests per second one locust process (one core) generates against a trivial responder."""
-    with serve_target(workdir / "trivial", extra_args=["--trivial"]) as target:
-        prefix = workdir / "locust-rate"
-        command = [
-            sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "HealthCheckUser",
-            "--host", target.url, "--headless", "-u", "50", "-r", "50", "-t", f"{seconds}s",
-            "--csv", str(prefix), "--only-summary", "--think-scale", "0", "--flow-json", "none",
-        ]  # fmt: skip
-        subprocess.run(command, cwd=ROOT, env=target.environ, timeout=seconds + 60,
-                       capture_output=True, check=False)  # fmt: skip
-    try:
-        figures = figures_from_csv(prefix)
-    except ValueError:
+@dataclass(frozen=True)
+class GeneratorCost:
+    """What one locust process costs per request it sends: the generator's own CPU."""
+
+    user: str
+    requests_per_second: float
+    cpu_ms_per_request: float
+
+    @property
+    def per_core_second(self) -> float:
+        return 1000.0 / self.cpu_ms_per_request
+
+
+def _locust_run(target: ServedTarget, user: str, seconds: int, prefix: Path) -> tuple[float, int]:
+    """``(CPU seconds, requests)`` of one locust process running ``user`` for ``seconds``."""
+    command = [
+        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), user, "--host", target.url,
+        "--headless", "-u", "32", "-r", "32", "-t", f"{seconds}s", "--csv", str(prefix),
+        "--only-summary", "--think-scale", "0",
+    ]  # fmt: skip
+    cores = sorted(os.sched_getaffinity(0))
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=target.environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        # on the last core, so it competes less with the endpoint
+        preexec_fn=(lambda: os.sched_setaffinity(0, {cores[-1]})) if len(cores) > 1 else None,
+    )
+    _, _, usage = os.wait4(process.pid, 0)
+    return usage.ru_utime + usage.ru_stime, figures_from_csv(prefix).requests
+
+
+_COST_TARGETS = {
+    # the cheapest endpoints that still decrypt, so the generator gets as much work as the
+    # other core can answer
+    "HealthCheckUser": ["--ping-answerer"],
+    "LeadCaptureUser": ["--stub", str(DEFAULT_FLOW_JSON)],
+}
+
+
+def _generator_cost(workdir: Path, user: str, seconds: int) -> GeneratorCost | None:
+    """A locust process's CPU per request, start-up excluded, against the cheapest target
+    that answers ``user`` for real (on the first core; locust runs on the last).
+
+    Two runs, ``seconds`` and three times that: the difference of their CPU over the
+    difference of their requests leaves out what both spend starting and stopping.
+    """
+    first = min(os.sched_getaffinity(0))
+    with serve_target(
+        workdir / f"cost-{user}", extra_args=_COST_TARGETS[user], cpu=first
+    ) as target:
+        try:
+            short = _locust_run(target, user, seconds, workdir / f"{user}-short")
+            long = _locust_run(target, user, 3 * seconds, workdir / f"{user}-long")
+        except ValueError:  # no CSV: the run failed
+            return None
+    requests = long[1] - short[1]
+    if requests <= 0:
         return None
-    return figures.requests / seconds
+    return GeneratorCost(user, requests / (2 * seconds), (long[0] - short[0]) / requests * 1000)
 
 
 def _plot(out: Path, runs: dict[str, list[Step]], budget_ms: float = 1000.0) -> None:
@@ -241,7 +288,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rates", default="25,50,100,200,400", help="offered rps, comma-separated")
     parser.add_argument("--step-seconds", type=float, default=4.0)
     parser.add_argument("--crm-delay", type=float, default=10.0, help="slow-CRM run (0: skip)")
-    parser.add_argument("--locust-seconds", type=int, default=6, help="locust rate run (0: skip)")
+    parser.add_argument(
+        "--locust-seconds", type=int, default=5, help="locust cost runs: N and 3N s (0: skip)"
+    )
     return parser
 
 
@@ -257,9 +306,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, {platform.system()}")  # fmt: skip
-    cost = _client_cost(300)
+    client_us = _client_cost(300)
     ceiling = _rsa_ceiling(300)
-    print(f"client cost per request (encrypt + sign + decrypt): {cost:.0f} µs")
+    print(f"client cost per request (encrypt + sign + decrypt): {client_us:.0f} µs")
     print(f"RSA-2048 OAEP decrypt ceiling: {ceiling:.0f} /s on one core")
     runs: dict[str, list[Step]] = {}
     with tempfile.TemporaryDirectory(prefix="flows-bench-") as scratch:
@@ -273,13 +322,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"\n{label}:\n{_HEADER}", flush=True)
             with serve_target(where, extra_args=extra) as target:
                 runs[label] = _run_steps(target, rates, args.step_seconds)
-        locust_rate = _locust_rate(workdir, args.locust_seconds) if args.locust_seconds else None
+        costs = [
+            _generator_cost(workdir, user, args.locust_seconds)
+            for user in ("HealthCheckUser", "LeadCaptureUser")
+            if args.locust_seconds
+        ]
     clean = [s for s in runs["CRM idle"] if s.errors == 0 and s.p99 < 1.0]
     best = max((s.achieved for s in clean), default=0.0)
     print(f"\nhighest clean step (no errors, p99 < 1 s): {best:.0f} rps = "
           f"{best / ceiling:.1%} of the RSA ceiling of one core")  # fmt: skip
-    if locust_rate is not None:
-        print(f"one locust process (FlowUser pings, no think time): {locust_rate:.0f} requests/s")
+    for cost in costs:
+        if cost is None:
+            print("a locust cost run failed: see its CSV in the scratch directory")
+            continue
+        print(
+            f"one locust process, {cost.user} (no think time): {cost.cpu_ms_per_request:.3f} ms "
+            f"CPU per request = {cost.per_core_second:,.0f} encrypted requests per core-second "
+            f"({cost.requests_per_second:,.0f} requests/s here, the endpoint on the other core)"
+        )
     _plot(args.out, runs)
     print(f"plot: {args.out}")
     return 0

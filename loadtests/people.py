@@ -6,6 +6,7 @@ Phone numbers are built from libphonenumber's example mobile numbers and checked
 
 from __future__ import annotations
 
+import functools
 import random
 import unicodedata
 from dataclasses import dataclass
@@ -68,10 +69,17 @@ def _ascii(text: str) -> str:
     return kept or "someone"
 
 
-def _phone(rng: random.Random, region: str) -> phonenumbers.PhoneNumber:
+@functools.cache
+def _example_mobile(region: str) -> phonenumbers.PhoneNumber:
+    # looked up once per region: a load generator makes thousands of people a second
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
     if example is None:  # pragma: no cover - every region above has one
         raise ValueError(f"libphonenumber has no example mobile number for {region}")
+    return example
+
+
+def _phone(rng: random.Random, region: str) -> phonenumbers.PhoneNumber:
+    example = _example_mobile(region)
     digits = str(example.national_number)
     for _ in range(20):
         tail = "".join(rng.choice("0123456789") for _ in range(4))

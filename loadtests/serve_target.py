@@ -17,8 +17,9 @@ the worker in the app against a local HubSpot stand-in that answers after S seco
 to show a slow CRM does not slow the endpoint.
 ``--stub FLOW.json`` serves ``harness.stub.create_stub_app`` for that flow instead: every
 request of the flow answered validly, for walker journeys before an endpoint exists.
-``--trivial`` serves a responder that answers 200 at once without decrypting: it
-measures the load generator, not an endpoint.
+``--trivial`` serves a responder that answers 200 at once without decrypting, and
+``--ping-answerer`` one that verifies, decrypts and answers every request as a ping:
+both measure the load generator, not an endpoint.
 """
 
 from __future__ import annotations
@@ -38,9 +39,18 @@ from typing import Any
 
 import uvicorn
 
-from harness.crypto import generate_private_key, private_key_pem, public_key_pem
+from harness.crypto import (
+    CryptoError,
+    KeyRing,
+    decrypt_request,
+    encrypt_response,
+    generate_private_key,
+    private_key_pem,
+    public_key_pem,
+    verify_signature,
+)
 
-__all__ = ["bind_loopback", "failing", "main", "slowed", "trivial_responder"]
+__all__ = ["bind_loopback", "failing", "main", "ping_answerer", "slowed", "trivial_responder"]
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
@@ -85,6 +95,35 @@ async def trivial_responder(scope: Scope, receive: Any, send: Any) -> None:
         pass
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": b""})
+
+
+def ping_answerer(private_pem: bytes, app_secret: str) -> ASGIApp:
+    """Checks the signature, decrypts, and answers every request as a ping: the cheapest
+    real endpoint, for measuring a load generator against something it can verify."""
+    keys = KeyRing([private_pem])
+    answer = {"data": {"status": "active"}}
+
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        signature = dict(scope["headers"]).get(b"x-hub-signature-256", b"").decode("latin-1")
+        status, sealed = 432, b""
+        if verify_signature(body, signature, app_secret) is not None:
+            try:
+                request = decrypt_request(body, keys)
+                status, sealed = 200, encrypt_response(answer, request.keys).encode("ascii")
+            except CryptoError:
+                status = 421
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": sealed})
+
+    return app
 
 
 def _sleeping_crm(seconds: float) -> ASGIApp:
@@ -169,6 +208,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--trivial", action="store_true", help="answer 200 without decrypting")
     parser.add_argument(
+        "--ping-answerer", action="store_true", help="decrypt and answer every request as a ping"
+    )
+    parser.add_argument(
         "--stub", type=Path, metavar="FLOW.json", help="serve a stub endpoint for this Flow JSON"
     )
     return parser
@@ -182,8 +224,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 0 <= args.fail_ratio <= 1:
         print("--fail-ratio is a share of requests, from 0 to 1", file=sys.stderr)
         return 2
-    if args.stub is not None and (args.trivial or args.crm_delay is not None):
-        print("--stub serves the stub alone: drop --trivial and --crm-delay", file=sys.stderr)
+    alone = [args.trivial, args.ping_answerer, args.stub is not None, args.crm_delay is not None]
+    if sum(alone) > 1:
+        print(
+            "--trivial, --ping-answerer, --stub and --crm-delay each serve something else: "
+            "pick one",
+            file=sys.stderr,
+        )
         return 2
     if args.stub is not None and not args.stub.is_file():
         print(f"--stub {args.stub}: no such Flow JSON file", file=sys.stderr)
@@ -202,6 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         app: ASGIApp
         if args.trivial:
             app = trivial_responder
+        elif args.ping_answerer:
+            app = ping_answerer(private.read_bytes(), app_secret)
         elif args.stub is not None:
             app = _stub_app(args.stub, private, app_secret)
         else:
@@ -226,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         what = (
             "trivial responder"
             if args.trivial
+            else "ping answerer"
+            if args.ping_answerer
             else f"stub for {args.stub}"
             if args.stub is not None
             else "reference endpoint"
@@ -235,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             app,
             log_level="warning",
             access_log=False,
-            lifespan="off" if args.trivial else "on",
+            lifespan="off" if args.trivial or args.ping_answerer else "on",
             timeout_graceful_shutdown=2,
         )
         uvicorn.Server(config).run(sockets=[sock])

@@ -36,9 +36,15 @@ class ServedTarget:
 
 @contextmanager
 def serve_target(
-    workdir: Path, *, extra_args: Sequence[str] = (), environ: Mapping[str, str] | None = None
+    workdir: Path,
+    *,
+    extra_args: Sequence[str] = (),
+    environ: Mapping[str, str] | None = None,
+    cpu: int | None = None,
 ) -> Iterator[ServedTarget]:
-    """Run ``python -m loadtests.serve_target`` until the block exits; wait until it answers."""
+    """Run ``python -m loadtests.serve_target`` until the block exits; wait until it answers.
+
+    ``cpu`` pins it to that core (benchmarks keep it apart from the load generator)."""
     env = dict(os.environ if environ is None else environ)
     env.setdefault("FLOWHARNESS_APP_SECRET", secrets.token_hex(16))
     env.setdefault("FLOWHARNESS_TOKEN_SECRET", secrets.token_hex(16))
@@ -47,7 +53,14 @@ def serve_target(
     log = (workdir / "server.log").open("wb")
     command = [sys.executable, "-m", "loadtests.serve_target", "--workdir", str(workdir / "keys")]
     command += ["--ready-file", str(ready), *extra_args]
-    server = subprocess.Popen(command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        command,
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu})),
+    )
     try:
         deadline = time.monotonic() + _START_TIMEOUT
         url = ""

@@ -13,13 +13,14 @@ Journeys are task sets: :class:`PingTraffic` (WhatsApp's health checks) and
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import gevent
 from locust import FastHttpUser, SequentialTaskSet, TaskSet, task
 from locust.env import Environment
-from locust.exception import StopUser
+from locust.exception import CatchResponseError, StopUser
 
 from harness.crypto import CryptoError
 from harness.flowjson import Flow
@@ -28,6 +29,7 @@ from loadtests.budget import over_budget_message
 from loadtests.config import LoadConfig
 from loadtests.exchange import AnswerChecker, FlowCodec, load_contract_flow
 from loadtests.people import Person, make_person
+from loadtests.wire import FlowConnection
 
 __all__ = ["FlowUser", "LeadSubmission", "LoadContext", "PingTraffic", "context_for"]
 
@@ -83,6 +85,18 @@ class FlowUser(FastHttpUser):
 
     def on_start(self) -> None:
         self.flow = context_for(self.environment)
+        self.connection = FlowConnection(
+            self.host or "",
+            self.flow.config.endpoint_path,
+            connection_timeout=self.connection_timeout,
+            network_timeout=self.network_timeout,
+            insecure=self.insecure,
+        )
+
+    def on_stop(self) -> None:
+        connection = getattr(self, "connection", None)
+        if connection is not None:
+            connection.close()
 
     def wait_time(self) -> float:
         return self.rng.uniform(0.5, 2.0) * self.flow.config.think_scale
@@ -104,49 +118,46 @@ class FlowUser(FastHttpUser):
         context = self.flow
         budget = context.config.budget.request_seconds
         sealed = context.codec.seal(payload)
-        with self.client.post(
-            context.config.endpoint_path,
-            data=sealed.body,  # type: ignore[arg-type]  # bytes are sent as is; the stub omits them
-            headers=sealed.headers,
+        started = time.time()
+        reply = self.connection.post(sealed.body, sealed.headers)
+        answer, problem = None, None
+        if not reply.status:
+            kind = error_for_status(None, timed_out=reply.timed_out)
+            problem = f"no HTTP response ({reply.error}: connection failed or timed out) [{kind}]"
+        elif reply.status != 200:
+            kind = error_for_status(reply.status)
+            problem = f"HTTP {reply.status}" + (f" [{kind}]" if kind else "")
+        else:
+            try:
+                answer = context.codec.open(reply.body, sealed.keys)
+            except CryptoError as exc:
+                problem = (
+                    f"the answer cannot be decrypted ({type(exc).__name__}) "
+                    "[response-decryption-error]"
+                )
+        if problem is None:
+            problems = context.checker.problems(
+                payload["action"],
+                payload.get("screen"),
+                answer,
+                flow_token=payload.get("flow_token"),
+                expect_screen=expect_screen,
+            )
+            problem = "; ".join(problems) or None
+        if reply.seconds > budget:  # counted by the budget; what else went wrong, by the health
+            problem = over_budget_message(budget, problem)
+        self.environment.events.request.fire(
+            request_type=REQUEST_TYPE,
             name=name,
-            catch_response=True,
-        ) as response:
-            response.request_meta["request_type"] = REQUEST_TYPE
-            elapsed = (response.request_meta.get("response_time") or 0.0) / 1000.0
-            answer, problem = None, None
-            if not response.status_code:
-                error = getattr(response, "error", None)
-                kind = error_for_status(
-                    None, timed_out=isinstance(error, TimeoutError | gevent.Timeout)
-                )
-                problem = f"no HTTP response (connection failed or timed out) [{kind}]"
-            elif response.status_code != 200:
-                kind = error_for_status(response.status_code)
-                problem = f"HTTP {response.status_code}" + (f" [{kind}]" if kind else "")
-            else:
-                try:
-                    answer = context.codec.open(response.content or b"", sealed.keys)
-                except CryptoError as exc:
-                    problem = (
-                        f"the answer cannot be decrypted ({type(exc).__name__}) "
-                        "[response-decryption-error]"
-                    )
-            if problem is None:
-                problems = context.checker.problems(
-                    payload["action"],
-                    payload.get("screen"),
-                    answer,
-                    flow_token=payload.get("flow_token"),
-                    expect_screen=expect_screen,
-                )
-                problem = "; ".join(problems) or None
-            if elapsed > budget:  # counted by the budget; what else went wrong, by the health
-                problem = over_budget_message(budget, problem)
-            if problem is None:
-                response.success()
-                return answer
-            response.failure(problem)
-            return None
+            start_time=started,
+            response_time=reply.seconds * 1000.0,
+            response_length=len(reply.body),
+            response=None,
+            context={},
+            # the same exception locust's catch_response reports, so failures read alike
+            exception=None if problem is None else CatchResponseError(problem),
+        )
+        return answer if problem is None else None
 
     def ping(self) -> bool:
         return self.exchange({"version": VERSION, "action": "ping"}, name="ping") is not None

@@ -26,8 +26,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-import jsonschema
-
 from harness.flowjson._findings import Finding, error, warning
 from harness.flowjson._model import Flow, escape
 
@@ -188,8 +186,7 @@ def _data_findings(flow: Flow, target: str, data: Mapping[str, Any]) -> list[Fin
             if name != "error_message":
                 findings.append(_schema_error(pointer, f"{target} declares no {name!r}"))
             continue
-        validator = jsonschema.Draft202012Validator(dict(declarations[name].schema))
-        for problem in validator.iter_errors(value):
+        for problem in declarations[name].validator.iter_errors(value):
             where = pointer + "".join(f"/{escape(str(part))}" for part in problem.absolute_path)
             findings.append(_schema_error(where, f"{name}: {problem.message}"))
     return findings

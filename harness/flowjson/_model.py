@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from harness.flowjson._bindings import Binding, find_bindings, is_single_binding
@@ -105,6 +106,14 @@ class DataDeclaration:
     schema: Mapping[str, Any]  # the declaration without "__example__"
     example: Any = None
     has_example: bool = False
+
+    @cached_property
+    def validator(self) -> Any:
+        """A JSON Schema validator for values of this field, built once (answers are
+        checked against it on every exchange of a walk or a load test)."""
+        import jsonschema
+
+        return jsonschema.Draft202012Validator(dict(self.schema))
 
 
 @dataclass(frozen=True)
