@@ -41,6 +41,9 @@ class AsyncFlowClient(BaseClient):
             headers={"User-Agent": _core.USER_AGENT},
             follow_redirects=False,
         )
+        self._in_flight: dict[httpx.AsyncClient, int] = {self._http: 0}
+        """Requests under way per connection pool: the current one, and pools retired
+        after a suspect exchange, which close once their last request is done."""
 
     async def __aenter__(self) -> AsyncFlowClient:
         return self
@@ -54,7 +57,9 @@ class AsyncFlowClient(BaseClient):
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        for pool in list(self._in_flight):
+            await pool.aclose()
+        self._in_flight = {self._http: 0}
 
     async def close(self) -> None:
         """Same as :meth:`aclose`."""
@@ -143,13 +148,18 @@ class AsyncFlowClient(BaseClient):
         failure: Exception | None = None
         # A deadline for the whole exchange: httpx's timeouts are per read/write and an
         # in-process app has none at all.
-        with anyio.move_on_after(self.timeout):
-            try:
-                response = await self._http.post(
-                    self.url, content=prepared.body, headers=prepared.headers
-                )
-            except httpx.RequestError as exc:
-                failure = exc
+        pool = self._http
+        self._in_flight[pool] += 1
+        try:
+            with anyio.move_on_after(self.timeout):
+                try:
+                    response = await pool.post(
+                        self.url, content=prepared.body, headers=prepared.headers
+                    )
+                except httpx.RequestError as exc:
+                    failure = exc
+        finally:
+            self._in_flight[pool] -= 1
         exchange.elapsed = time.perf_counter() - started
         if response is not None:
             self._record_response(exchange, response)
@@ -157,9 +167,19 @@ class AsyncFlowClient(BaseClient):
             self._record_no_response(exchange, failure)
         else:
             self._record_timeout(exchange)
-        if self._own_pool and _core.connection_suspect(exchange):
-            # a 5xx or a broken exchange may leave a half-closed connection in the pool
-            await self._http.aclose()
+        if self._own_pool and _core.connection_suspect(exchange) and pool is self._http:
+            # a 5xx or a broken exchange may leave a half-closed connection in the pool:
+            # later requests use a new pool; this one closes when its requests are done
+            # (closing it now would cut off the requests sharing it)
+            in_flight = self._in_flight
             self._open_http(None)
+            self._in_flight = {**in_flight, **self._in_flight}
+        await self._close_retired_pools()
         self.journal.append(exchange)
         return exchange
+
+    async def _close_retired_pools(self) -> None:
+        for pool, requests in list(self._in_flight.items()):
+            if pool is not self._http and requests == 0:
+                del self._in_flight[pool]
+                await pool.aclose()

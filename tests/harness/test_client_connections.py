@@ -8,10 +8,13 @@ client that reuses it always sees a reset where the endpoint is fine.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
+import gc
 import socket
 import threading
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -171,3 +174,22 @@ def _flip_last_byte(value: str) -> str:
     raw = bytearray(base64.b64decode(value))
     raw[-1] ^= 0x01  # the GCM tag: the endpoint answers 500 and closes the connection
     return base64.b64encode(bytes(raw)).decode("ascii")
+
+
+@pytest.mark.anyio
+async def test_async_client_under_concurrent_errors_answers_every_request_and_leaks_nothing(
+    server: ClosesAfterErrors, public_pem: bytes, app_secret: str
+) -> None:
+    """Many requests at once on one client, some failing: a 500 moves later requests to
+    a fresh pool without cutting off the ones still running on the old pool, and every
+    pool is closed in the end (an unclosed one leaves sockets behind: ResourceWarning)."""
+    bodies = [b"fail" if n % 3 == 0 else b"ok" for n in range(60)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        async with AsyncFlowClient(server.url, **_settings(public_pem, app_secret)) as client:
+            results = await asyncio.gather(*(client.send(body=body) for body in bodies))
+            assert [r.status for r in results] == [500 if b == b"fail" else 200 for b in bodies]
+            assert (await client.send(body=b"ok")).status == 200
+        del client, results
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

@@ -7,6 +7,7 @@ stopped by PID when the test ends.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import os
@@ -80,13 +81,23 @@ class Endpoint:
 
 
 def install_node_modules() -> None:
-    """The Node corpus's locked dependencies (npm ci), once; skips without node or npm."""
+    """The Node corpus's locked dependencies (npm ci), once; skips without node or npm
+    (fails in CI, which installs them)."""
     if shutil.which("node") is None or shutil.which("npm") is None:
+        if os.environ.get("CI"):
+            pytest.fail("node and npm are not installed, and CI must run the Node corpus")
         pytest.skip("node and npm are not installed here (.ci/run installs them)")
-    if not (NODE / "node_modules" / "express").is_dir():
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=NODE, check=True, timeout=300
-        )
+    # xdist workers share the folder: one installs while the others wait, and npm ci
+    # writes node_modules/.package-lock.json last, so its presence means "complete"
+    with (NODE / ".npm-install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (NODE / "node_modules" / ".package-lock.json").is_file():
+            subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund", "--silent"],
+                cwd=NODE,
+                check=True,
+                timeout=300,
+            )
 
 
 StartEndpoint = Callable[[str, str], Endpoint]
