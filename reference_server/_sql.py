@@ -222,11 +222,11 @@ class SqlAdapter:
         return row
 
     def _insert(self, table: Any) -> Any:
+        from sqlalchemy.dialects import postgresql, sqlite
+
         if self._engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(table)
+            return postgresql.insert(table)
+        return sqlite.insert(table)
 
     async def _prepared(self) -> Any:
         """The ``leads`` table, once the schema is up to date and fits the mapping."""
