@@ -195,6 +195,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--scenario-webhook-url", metavar="URL", help="Remote: webhook steps' URL.")
     group.addoption(
+        "--scenario-sql-url",
+        metavar="URL",
+        help="Remote: the SQL CRM's database, read only by `sql` and `contacts` checks.",
+    )
+    group.addoption(
+        "--scenario-sql-record-url",
+        metavar="TEMPLATE",
+        help="Remote: how the endpoint links a SQL CRM row (https://.../leads/{id}).",
+    )
+    group.addoption(
         "--scenario-budget",
         type=float,
         default=3.0,

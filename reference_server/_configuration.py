@@ -152,7 +152,10 @@ def _crm(settings: Settings) -> None:
 
     async def build() -> None:
         async with httpx.AsyncClient() as http:
-            make_crm(settings, http)
+            crm = make_crm(settings, http)
+            close = getattr(crm, "aclose", None)
+            if close is not None:
+                await close()
 
     asyncio.run(build())
 

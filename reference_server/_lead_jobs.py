@@ -148,9 +148,9 @@ class LeadJobs:
                 self._settings, CrmResult(conflict.existing_id, False)
             )
             held |= {"existing_id": conflict.existing_id, "existing_url": existing_url}
-            errors = [{"code": "CONFLICT", "message": error, "fields": ["email"]}]
+            errors = [{"code": "CONFLICT", "message": error, "fields": [conflict.field]}]
             alert = self._conflict_alert(
-                lead_id, lead or {}, error, conflict.existing_id, existing_url
+                lead_id, lead or {}, error, conflict.existing_id, existing_url, conflict.field
             )
         elif box == "parked":
             alert = self._parked_alert(lead_id, error, errors or [])
@@ -185,11 +185,18 @@ class LeadJobs:
         )
 
     def _conflict_alert(
-        self, lead_id: str, lead: dict[str, Any], error: str, existing_id: str, url: str
+        self,
+        lead_id: str,
+        lead: dict[str, Any],
+        error: str,
+        existing_id: str,
+        url: str,
+        field: str = "email",
     ) -> Alert:
+        shared = "e-mail" if field == "email" else field
         return Alert(
             "high",
-            f"CRM conflict: lead {lead_id} shares its e-mail with {self._crm.name} record "
+            f"CRM conflict: lead {lead_id} shares its {shared} with {self._crm.name} record "
             f"{existing_id}; it is parked and nothing was updated",
             {
                 "lead_reference": lead_id,

@@ -10,7 +10,7 @@ from typing import Any
 
 from reference_server.exceptions import ConfigurationError
 
-MAPPINGS = ("hubspot", "salesforce")
+MAPPINGS = ("hubspot", "salesforce", "sql")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ class CrmMapping:
 
 
 def load_mapping(crm: str, path: Path | None = None) -> CrmMapping:
-    """The mapping bundled for ``crm`` (``hubspot`` or ``salesforce``), or the file at ``path``."""
+    """The bundled mapping of ``crm`` (one of :data:`MAPPINGS`), or the file at ``path``."""
     if path is None and crm not in MAPPINGS:
         raise ConfigurationError(f"no mapping for CRM {crm!r}; choose one of {MAPPINGS}")
     try:

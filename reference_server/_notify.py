@@ -18,16 +18,33 @@ from email.message import EmailMessage
 from typing import Any, Literal
 
 import httpx
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from reference_server._crm import CrmResult
 from reference_server._logging import describe_error, log_fields
 from reference_server._settings import Settings
+from reference_server._wasender import WasenderSender
+from reference_server.exceptions import NotificationDeferred, NotificationRefused
 
 log = logging.getLogger("reference_server.notify")
 Sleep = Callable[[float], Awaitable[None]]
-Status = Literal["sent", "failed"]
-_RETRYABLE = (httpx.HTTPError, OSError, smtplib.SMTPException)
+Status = Literal["sent", "failed", "refused"]
+"""``refused``: the channel turned the message down for good (not retried)."""
+_RETRYABLE = (httpx.HTTPError, OSError, smtplib.SMTPException, NotificationDeferred)
+_BACKOFF = wait_exponential(multiplier=0.5, max=10)
+
+
+def _wait(state: RetryCallState) -> float:
+    """Exponential backoff, never sooner than the channel's ``retry_after``."""
+    error = state.outcome.exception() if state.outcome else None
+    asked = error.retry_after if isinstance(error, NotificationDeferred) else None
+    return max(_BACKOFF(state), asked or 0.0)
 
 
 def record_url(settings: Settings, result: CrmResult) -> str:
@@ -61,6 +78,7 @@ class Targets:
     teams: str | None = None
     email_to: tuple[str, ...] = ()
     whatsapp_to: str | None = None
+    wasender_to: tuple[str, ...] = ()
 
     @classmethod
     def staff(cls, settings: Settings) -> Targets:
@@ -71,6 +89,7 @@ class Targets:
             s.notify_teams_webhook_url,
             tuple(s.notify_email_to),
             s.notify_whatsapp_to,
+            tuple(s.notify_wasender_to),
         )
 
     @classmethod
@@ -93,6 +112,8 @@ class Notifier:
         self._http = http
         self._sleep = sleep
         self.targets = targets or Targets.staff(settings)
+        self.refusals: dict[str, str] = {}
+        """The last refusal of each channel (what operations are told to fix)."""
 
     def for_targets(self, targets: Targets) -> Notifier:
         """A notifier for another audience, sharing this one's HTTP client and sleep."""
@@ -110,6 +131,11 @@ class Notifier:
             found["email"] = self._email
         if t.whatsapp_to and s.cloud_api_token and s.phone_number_id:
             found["whatsapp"] = self._whatsapp
+        if t.wasender_to and s.notify_wasender_api_key:
+            # one sender per delivery: its retries skip the numbers already told
+            key = s.notify_wasender_api_key.get_secret_value()
+            base = s.notify_wasender_base_url
+            found["wasender"] = WasenderSender(self._http, base, key, list(t.wasender_to))
         return found
 
     async def notify(self, lead: dict[str, Any], result: CrmResult) -> dict[str, Status]:
@@ -139,7 +165,7 @@ class Notifier:
     ) -> Status:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._settings.notify_max_attempts),
-            wait=wait_exponential(multiplier=0.5, max=10),
+            wait=_wait,
             retry=retry_if_exception_type(_RETRYABLE),
             sleep=self._sleep,
             reraise=True,
@@ -148,6 +174,13 @@ class Notifier:
             async for attempt in retrying:
                 with attempt:
                     await send(text, subject)
+        except NotificationRefused as exc:
+            self.refusals[name] = str(exc)
+            log.error(
+                "notification refused",
+                extra=log_fields(channel=name, error=describe_error(exc)),
+            )
+            return "refused"
         except _RETRYABLE as exc:
             log.error(
                 "notification not delivered",

@@ -27,6 +27,7 @@ import redis.asyncio as aioredis
 
 from reference_server._alerts import Alert
 from reference_server._crm import CrmResult
+from reference_server._logging import mask
 from reference_server._metrics import Metrics
 from reference_server._notify import Notifier, Status, record_url, summary
 from reference_server._queue import LeadQueue, carried_replays
@@ -112,8 +113,10 @@ class NotificationJobs:
             if fate == "sent" and lead_id:
                 await self._redis.hset(sent_key, channel, "sent")
                 await self._redis.expire(sent_key, self._settings.notify_dedupe_seconds)
-            elif fate == "failed":
+            else:
                 self._metrics.notification_failures.labels(channel).inc()
+                if fate == "refused" and not ops:
+                    await self._alert_refused(lead_id, channel)
                 kept = {k: fields[k] for k in JOB_FIELDS if k in fields}
                 await self._queue.add(
                     self._queue.streams.notify_failed,
@@ -123,3 +126,20 @@ class NotificationJobs:
                 )
         skipped: dict[str, Status] = {c: "sent" for c in channels if c in already}
         return skipped | fates
+
+    async def _alert_refused(self, lead_id: str, channel: str) -> None:
+        """Operations hear once per lead that a staff channel turned the message down."""
+        reason = self._notifier.refusals.get(channel, "refused")
+        alert = Alert(
+            "high",
+            f"The {channel} channel refused the staff notification of lead {lead_id}",
+            {
+                "lead_reference": lead_id,
+                "channel": channel,
+                "error": mask(reason),
+                "after fixing it": f"flowharness leads replay notify-failed --lead {lead_id}",
+            },
+        )
+        job = self.alert_job(lead_id, f"refused:{channel}", alert)
+        if job is not None:
+            await self._queue.add(self._queue.streams.notify, job)

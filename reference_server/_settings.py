@@ -78,8 +78,10 @@ class Settings(BaseSettings):
 
     # -- cleaning and CRM -----------------------------------------------------------
     default_region: str = "US"
-    crm: Literal["hubspot", "salesforce"] = "hubspot"
+    crm: Literal["hubspot", "salesforce", "sql"] = "hubspot"
     crm_timeout_seconds: float = Field(default=30.0, gt=0)
+    crm_mapping_file: Path | None = None
+    """A JSON field mapping replacing the bundled one of ``crm`` (``mappings/<crm>.json``)."""
     hubspot_base_url: str = "https://api.hubapi.com"
     hubspot_token: SecretStr | None = None
     hubspot_id_property: str | None = None
@@ -94,6 +96,13 @@ class Settings(BaseSettings):
     """Set with the username to use the password flow instead of client credentials."""
     salesforce_api_version: str = "v60.0"
     salesforce_external_id_field: str = "WhatsApp_Phone__c"
+    sql_url: str = "flowharness-leads.sqlite3"
+    """The SQL CRM's database: a SQLite file path (WAL mode) or ``postgresql://...``."""
+    sql_record_url_template: str | None = None
+    """Links to a lead row in notifications and alerts: ``{id}`` is the row's id, e.g.
+    ``https://crm.example.com/leads/{id}``. Unset: no link."""
+    sql_migrate: bool = True
+    """The worker brings the schema up to date at start; false: run ``flowharness db upgrade``."""
 
     # -- worker ---------------------------------------------------------------------
     run_worker: bool = False
@@ -127,6 +136,11 @@ class Settings(BaseSettings):
     """Sent through the SMTP settings above."""
     notify_whatsapp_to: str | None = None
     """A staff number (E.164) told through the Cloud API settings below."""
+    notify_wasender_base_url: str = "https://www.wasenderapi.com/api"
+    notify_wasender_api_key: SecretStr | None = None
+    """A WASenderApi session's API key (Bearer): staff hear of leads on WhatsApp through it."""
+    notify_wasender_to: list[str] = Field(default_factory=list)
+    """Staff numbers (E.164) WASenderApi messages go to."""
     notify_max_attempts: int = Field(default=3, ge=1)
     notify_dedupe_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     """How long a lead remembers which channels were told (a reclaimed job skips them)."""

@@ -58,10 +58,14 @@ class CrmConflictError(CrmError):
 
     reason = "crm_conflict"
 
-    def __init__(self, message: str, existing_id: str, existing_url: str = ""):
+    def __init__(
+        self, message: str, existing_id: str, existing_url: str = "", field: str = "email"
+    ):
         super().__init__(message)
         self.existing_id = existing_id
         self.existing_url = existing_url
+        self.field = field
+        """The lead's value another record holds (a column name for the SQL CRM)."""
 
 
 class CrmPermanentError(CrmError):
@@ -74,6 +78,20 @@ class SpoolError(ReferenceServerError):
     """The local spool cannot be written (disk full, file not writable) while Redis is
     down: the lead cannot be kept, so the person is asked to try again. Check
     FLOWHARNESS_SPOOL_PATH and the disk."""
+
+
+class NotificationRefused(ReferenceServerError):
+    """A notification channel refused the message for good (a wrong API key, a refused
+    number, a disconnected session): not retried; operations are alerted."""
+
+
+class NotificationDeferred(ReferenceServerError):
+    """A notification channel asked to wait (429) or failed on its side (5xx): retried,
+    never sooner than ``retry_after`` seconds when it said so."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class CloudApiError(ReferenceServerError):

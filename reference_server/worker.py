@@ -78,9 +78,20 @@ _STOP_GRACE_SECONDS = 10.0
 
 
 def make_crm(settings: Settings, http: httpx.AsyncClient) -> CrmAdapter:
-    """The adapter ``settings.crm`` names, with its bundled field mapping."""
-    mapping = load_mapping(settings.crm)
+    """The adapter ``settings.crm`` names, with its field mapping (bundled, or the file
+    ``crm_mapping_file``). The SQL adapter holds a database engine: ``aclose()`` it."""
+    mapping = load_mapping(settings.crm, settings.crm_mapping_file)
     timeout = settings.crm_timeout_seconds
+    if settings.crm == "sql":
+        from reference_server._sql import SqlAdapter
+
+        return SqlAdapter(
+            settings.sql_url,
+            mapping=mapping,
+            record_url_template=settings.sql_record_url_template,
+            migrate=settings.sql_migrate,
+            timeout=timeout,
+        )
     if settings.crm == "hubspot":
         if settings.hubspot_token is None:
             raise ConfigurationError("FLOWHARNESS_HUBSPOT_TOKEN is required for the HubSpot CRM")
@@ -160,6 +171,7 @@ class Worker:
         self._redis = redis
         self._http = http or httpx.AsyncClient()
         self._owns_http = http is None
+        self._owns_crm = crm is None
         self.crm = crm or make_crm(settings, self._http)
         self.alerter = alerter or Alerter(settings, self._http)
         self.metrics = metrics or Metrics()
@@ -235,8 +247,15 @@ class Worker:
             async with self._keeping_alive():
                 await self._pump()
         finally:
-            if self._owns_http:
-                await self._http.aclose()
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close what the worker opened itself: its HTTP client, its CRM's connections."""
+        close = getattr(self.crm, "aclose", None)
+        if self._owns_crm and close is not None:
+            await close()
+        if self._owns_http:
+            await self._http.aclose()
 
     async def run_once(self, *, block_ms: int | None = None) -> WorkerReport:
         """One round: take up to ``worker_concurrency`` entries (reclaimed ones first,
@@ -366,7 +385,7 @@ class Worker:
         elif delivery.kind == "notify":
             fates = await self.notify_jobs.handle(fields)
             sent = sum(f == "sent" for f in fates.values())
-            failed = sum(f == "failed" for f in fates.values())
+            failed = sum(f != "sent" for f in fates.values())
             if fields.get("audience") == OPS:
                 report.alerts_sent += sent
                 report.alerts_failed += failed

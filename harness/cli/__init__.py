@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, str] = {
     "serve": "harness.cli.serve:serve",
     "token": "harness.cli.token:token",
     "leads": "harness.cli.leads:leads",
+    "db": "harness.cli.db:db",
     "run": "harness.cli.run:run",
     "check": "harness.cli.check:check",
     "preview": "harness.cli.preview:preview",

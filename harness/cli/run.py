@@ -39,6 +39,8 @@ def _remote_target(
     crm: str | None,
     flow_token_secret: str | None,
     webhook_url: str | None,
+    sql_url: str | None,
+    sql_record_url: str | None,
     budget: float,
 ) -> RemoteTarget:
     from harness.scenarios._remote import RemoteTarget, parse_mock_options, read_mocks_config
@@ -62,6 +64,8 @@ def _remote_target(
         crm=crm,
         flow_token_secret=flow_token_secret,
         webhook_url=webhook_url,
+        sql_url=sql_url,
+        sql_record_url_template=sql_record_url,
         budget=budget,
     )
 
@@ -103,8 +107,21 @@ def _remote_target(
 )
 @click.option(
     "--crm",
-    type=click.Choice(["hubspot", "salesforce"]),
+    type=click.Choice(["hubspot", "salesforce", "sql"]),
     help="Remote: the CRM the endpoint writes to (default: each scenario's setup.crm).",
+)
+@click.option(
+    "--sql-url",
+    envvar="FLOWHARNESS_SQL_URL",
+    metavar="URL",
+    help="Remote: the SQL CRM's database (a SQLite file path or postgresql://...), read "
+    "only, for `sql` and `contacts` checks.",
+)
+@click.option(
+    "--sql-record-url",
+    envvar="FLOWHARNESS_SQL_RECORD_URL_TEMPLATE",
+    metavar="TEMPLATE",
+    help="Remote: how the endpoint links a SQL CRM row, e.g. https://crm.example.com/leads/{id}.",
 )
 @click.option(
     "--flow-token-secret",

@@ -37,6 +37,10 @@ async def collect(env: Environment, check: dict[str, Any]) -> tuple[str, list[di
     if "notifications" in check:
         channel = check["notifications"]["channel"]
         return f"{channel} notifications", await env.notifications(channel)
+    if "sql" in check:
+        table, where = check["sql"]["table"], check["sql"].get("where") or {}
+        label = f"{table} rows" + (f" where {_short(where)}" if where else "")
+        return label, await env.sql_rows(table, where)
     kind = next(k for k in ("contacts", "alerts", *STREAMS) if k in check)
     where = check[kind] or {}
     if kind == "contacts":

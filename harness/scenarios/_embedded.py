@@ -13,6 +13,8 @@ import contextlib
 import importlib
 import inspect
 import json
+import shutil
+import tempfile
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -46,6 +48,8 @@ FLOW_ID = "lead-capture-flow"
 STAFF_WHATSAPP = "+14155550100"
 HUBSPOT_TOKEN = "pat-flowharness-scenarios"
 TEAMS_PATH = "/webhookb2/flowharness/IncomingWebhook/notify/owner"
+SQL_RECORD_URL_TEMPLATE = "https://crm.example.com/leads/{id}"
+"""How the embedded endpoint links a SQL CRM row (a target's settings may change it)."""
 MOCK_FACTORIES: dict[str, str] = {
     "hubspot": "mocks.crm.hubspot:create_service",
     "salesforce": "mocks.crm.salesforce:create_service",
@@ -53,6 +57,7 @@ MOCK_FACTORIES: dict[str, str] = {
     "teams": "mocks.teams:create_service",
     "cloud_api": "mocks.cloud_api:create_service",
     "email": "mocks.email:create_service",
+    "wasender": "mocks.wasender:create_service",
 }
 AppFactory = Callable[..., Any]
 """``settings -> ASGI app`` (with an optional ``http=`` keyword: the httpx client for the
@@ -172,11 +177,18 @@ class EmbeddedEnvironment(Environment):
         values = {**self._settings(urls), **self.target.settings, **self.scenario.setup.settings}
         settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
         self.settings = settings
+        if settings.crm == "sql":
+            self.sql_url = settings.sql_url
+            self.sql_record_url_template = settings.sql_record_url_template
         self.tokens = FlowTokens([TOKEN_SECRET])
         self.forger = FlowTokens([FORGED_SECRET])
         self.app = self._build_app(settings)
         if self.crm != "none" and self.target.drive_worker:
             self.worker = self._make_worker(settings)
+            if settings.crm == "sql":  # as a deployed worker does at start: the schema
+                problem = await self.worker.crm.probe()
+                if problem:
+                    raise ScenarioRuntimeError(f"the SQL CRM cannot be used: {problem}")
             self._worker_task = asyncio.create_task(self._drive())
         return self
 
@@ -198,13 +210,26 @@ class EmbeddedEnvironment(Environment):
             "flow_token_secrets": [TOKEN_SECRET],
             "default_flow_id": FLOW_ID,
             "default_region": "FR",
-            "crm": "salesforce" if s.crm == "salesforce" else "hubspot",
+            "crm": s.crm if s.crm in ("salesforce", "sql") else "hubspot",
             "hubspot_token": HUBSPOT_TOKEN,
             "retry_base_delay_seconds": 0.2,
             "retry_max_delay_seconds": 2.0,
             "notify_max_attempts": 2,
             "log_json": False,
         }
+        if s.crm == "sql":  # a fresh SQLite file per scenario (a target may name a server)
+            folder = tempfile.mkdtemp(prefix="flowharness-scenario-sql-")
+            self._closers.append(lambda: shutil.rmtree(folder, ignore_errors=True))
+            values["sql_url"] = str(Path(folder) / "leads.sqlite3")
+            values["sql_record_url_template"] = SQL_RECORD_URL_TEMPLATE
+        if "wasender" in urls:
+            from mocks.wasender import API_PATH, DEFAULT_API_KEY
+
+            values |= {
+                "notify_wasender_base_url": urls["wasender"] + API_PATH,
+                "notify_wasender_api_key": DEFAULT_API_KEY,
+                "notify_wasender_to": [STAFF_WHATSAPP],
+            }
         if "hubspot" in urls:
             values["hubspot_base_url"] = urls["hubspot"]
             backend = self.services["hubspot"].backend
@@ -328,6 +353,10 @@ class EmbeddedEnvironment(Environment):
             self._worker_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(self._worker_task, timeout=5.0)
+        close_worker = getattr(self.worker, "aclose", None)
+        if close_worker is not None:  # its CRM's connections (the SQL CRM's engine)
+            with contextlib.suppress(Exception):
+                await close_worker()
         for client in self._clients.values():
             await client.aclose()
         for admin in self._admins.values():

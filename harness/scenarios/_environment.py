@@ -42,6 +42,10 @@ class Environment(ABC):
 
     crm: str = "hubspot"
     flow_path: Path | None = None
+    sql_url: str | None = None
+    """The SQL CRM's database (``setup.crm: sql``), read by ``sql`` and ``contacts`` checks."""
+    sql_record_url_template: str | None = None
+    """How the endpoint links a row (``{id}``): gives SQL contacts their ``url``."""
 
     _clients: dict[tuple[str, bool, str], AsyncFlowClient]
     """Clients by (key, key_refresh, app_secret); subclasses start it empty."""
@@ -138,11 +142,22 @@ class Environment(ABC):
         if name == "crm":
             if self.crm == "none":
                 raise ScenarioRuntimeError("this scenario has no CRM (setup.crm: none)")
+            if self.crm == "sql":
+                raise ScenarioRuntimeError(
+                    "the SQL CRM is a database, not a mock: check its rows with `sql:` "
+                    "or `contacts:`"
+                )
             return self.crm
         return name
 
     async def contacts(self) -> list[dict[str, Any]]:
         """The CRM's records, each flattened: ``id``, ``url`` and every property."""
+        if self.crm == "sql":
+            template = self.sql_record_url_template
+            rows = await self.sql_rows("leads")
+            return [
+                {**row, "url": template.format(id=row["id"]) if template else ""} for row in rows
+            ]
         state = await self.mock("crm").state()
         records = state.get("contacts") or state.get("leads") or state.get("records") or []
         flat = []
@@ -151,6 +166,19 @@ class Environment(ABC):
             item.update(record.get("properties") or record.get("fields") or {})
             flat.append(item)
         return flat
+
+    async def sql_rows(
+        self, table: str, where: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Rows of ``table`` in the SQL CRM's database (read-only)."""
+        if not self.sql_url:
+            raise TargetError(
+                "no SQL database to read: run with setup.crm: sql (embedded) or give the "
+                "endpoint's database URL (--sql-url)"
+            )
+        from harness.scenarios._sql import read_rows
+
+        return await read_rows(self.sql_url, table, where)
 
     async def requests(self, mock: str, **criteria: Any) -> list[dict[str, Any]]:
         entries = await self.mock(mock).requests(**criteria)
@@ -181,6 +209,11 @@ class Environment(ABC):
                 {**n, "text": ((n.get("json") or {}).get("text") or {}).get("body", "")}
                 for n in found
                 if _delivered(n)
+            ]
+        if channel == "wasender":
+            found = await self.requests("wasender", method="POST", path="/api/send-message")
+            return [
+                {**n, "text": (n.get("json") or {}).get("text", "")} for n in found if _delivered(n)
             ]
         if channel == "email":
             return await self.emails()

@@ -30,6 +30,7 @@ _CHECK_KINDS = (
     "requests",
     "notifications",
     "alerts",
+    "sql",
     "dead_letter",
     "parked",
     "completions",

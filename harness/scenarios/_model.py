@@ -22,13 +22,15 @@ STEP_KINDS = (
     "sleep",
 )
 DEFAULT_TIMEOUT = 60.0
+MOCK_CRMS = ("hubspot", "salesforce")
 
 
 @dataclass(frozen=True)
 class Setup:
     flow: Path | None = None
     """The Flow JSON the walk step plays, resolved when the file was loaded."""
-    crm: Literal["hubspot", "salesforce", "none"] = "hubspot"
+    crm: Literal["hubspot", "salesforce", "sql", "none"] = "hubspot"
+    """``sql``: the reference server's SQL CRM (a database, not a mock)."""
     mocks: tuple[str, ...] = ("slack",)
     settings: dict[str, Any] = field(default_factory=dict)
     """Reference server settings overrides (embedded target only)."""
@@ -69,7 +71,7 @@ class Scenario:
         return self.path.stem
 
     def mocks_used(self) -> tuple[str, ...]:
-        crm = () if self.setup.crm == "none" else (self.setup.crm,)
+        crm = (self.setup.crm,) if self.setup.crm in MOCK_CRMS else ()
         return crm + tuple(m for m in self.setup.mocks if m != self.setup.crm)
 
 

@@ -71,6 +71,8 @@ def _build_target(config: pytest.Config) -> Target:
             crm=option("scenario_crm"),
             flow_token_secret=option("scenario_flow_token_secret"),
             webhook_url=option("scenario_webhook_url"),
+            sql_url=option("scenario_sql_url"),
+            sql_record_url_template=option("scenario_sql_record_url"),
             budget=budget,
         )
     except ScenarioError as exc:

@@ -118,6 +118,8 @@ class RemoteTarget:
         crm: str | None = None,
         flow_token_secret: str | None = None,
         webhook_url: str | None = None,
+        sql_url: str | None = None,
+        sql_record_url_template: str | None = None,
         budget: float = 3.0,
     ):
         if not endpoint.startswith(("http://", "https://")):
@@ -129,6 +131,9 @@ class RemoteTarget:
         self.crm = crm
         self.flow_token_secret = flow_token_secret
         self.webhook_url = webhook_url
+        self.sql_url = sql_url
+        """The SQL CRM's database (read-only checks); never printed: it may hold a password."""
+        self.sql_record_url_template = sql_record_url_template
         self.budget = budget
         self.keys = KeySet()  # only "other": a key the endpoint does not know
 
@@ -150,6 +155,8 @@ class RemoteEnvironment(Environment):
         self.scenario = scenario
         self.crm = target.crm or scenario.setup.crm
         self.flow_path = scenario.setup.flow
+        self.sql_url = target.sql_url
+        self.sql_record_url_template = target.sql_record_url_template
         self._admins: dict[str, MockAdmin] = {}
         self._clients: dict[tuple[str, bool, str], AsyncFlowClient] = {}
 
