@@ -46,10 +46,10 @@ def _free_port() -> int:
 class Endpoint:
     """One endpoint process on a free loopback port, stopped by PID."""
 
-    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str]) -> None:
+    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str], logs: Path) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
-        self.log = cwd / f".endpoint-{self.port}.log"
+        self.log = logs / f"endpoint-{self.port}.log"  # never inside the checkout
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 argv, cwd=cwd, env={**env, "PORT": str(self.port)}, stdout=log, stderr=log
@@ -104,7 +104,9 @@ StartEndpoint = Callable[[str, str], Endpoint]
 
 
 @pytest.fixture
-def corpus(private_key: rsa.RSAPrivateKey, app_secret: str) -> Iterator[StartEndpoint]:
+def corpus(
+    private_key: rsa.RSAPrivateKey, app_secret: str, tmp_path: Path
+) -> Iterator[StartEndpoint]:
     env = {
         **os.environ,
         "PRIVATE_KEY": crypto.private_key_pem(private_key).decode(),
@@ -119,7 +121,7 @@ def corpus(private_key: rsa.RSAPrivateKey, app_secret: str) -> Iterator[StartEnd
         else:
             install_node_modules()
             argv, cwd = [shutil.which("node") or "node", f"{name}.js"], NODE
-        endpoint = Endpoint(argv, cwd, env)
+        endpoint = Endpoint(argv, cwd, env, tmp_path)
         started.append(endpoint)
         return endpoint
 
