@@ -26,7 +26,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from reference_server._crm import CrmResult
+from reference_server._crm import CrmResult, retry_after_seconds
 from reference_server._logging import describe_error, log_fields
 from reference_server._settings import Settings
 from reference_server._wasender import WasenderSender
@@ -37,6 +37,16 @@ Sleep = Callable[[float], Awaitable[None]]
 Status = Literal["sent", "failed", "refused"]
 """``refused``: the channel turned the message down for good (not retried)."""
 _RETRYABLE = (httpx.HTTPError, OSError, smtplib.SMTPException, NotificationDeferred)
+_FIX = {
+    "slack": "check the Slack webhook URL (FLOWHARNESS_NOTIFY_SLACK_WEBHOOK_URL for staff, "
+    "FLOWHARNESS_SLACK_WEBHOOK_URL for operations): deleted or revoked webhooks answer 4xx",
+    "teams": "check the Teams webhook URL (FLOWHARNESS_NOTIFY_TEAMS_WEBHOOK_URL for staff, "
+    "FLOWHARNESS_ALERT_TEAMS_WEBHOOK_URL for operations) and that the workflow still runs",
+    "whatsapp": "check FLOWHARNESS_CLOUD_API_TOKEN, FLOWHARNESS_PHONE_NUMBER_ID and "
+    "FLOWHARNESS_NOTIFY_WHATSAPP_TO",
+    "email": "check the FLOWHARNESS_SMTP_* login and the FLOWHARNESS_NOTIFY_EMAIL_TO / "
+    "FLOWHARNESS_ALERT_EMAIL_TO addresses",
+}
 _BACKOFF = wait_exponential(multiplier=0.5, max=10)
 
 
@@ -189,22 +199,45 @@ class Notifier:
             return "failed"
         return "sent"
 
-    async def _post(self, url: str, body: dict[str, Any], **kwargs: Any) -> None:
+    async def _post(self, channel: str, url: str, body: dict[str, Any], **kwargs: Any) -> None:
+        """POST ``body``; a 429 or 5xx is worth retrying, any other 4xx never passes by
+        retrying (a deleted webhook, a wrong token): refused, and operations are told."""
         response = await self._http.post(url, json=body, timeout=10.0, **kwargs)
-        response.raise_for_status()
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise NotificationDeferred(
+                f"{channel} answered HTTP {status}", retry_after_seconds(response)
+            )
+        if status >= 400:
+            fix = _FIX[channel]
+            raise NotificationRefused(f"{channel} refused the message (HTTP {status}): {fix}")
 
     async def _slack(self, text: str, subject: str) -> None:
-        await self._post(self.targets.slack or "", {"text": text})
+        await self._post("slack", self.targets.slack or "", {"text": text})
 
     async def _teams(self, text: str, subject: str) -> None:
-        # Teams incoming webhooks take a MessageCard; "text" renders Markdown
+        # an Adaptive Card message: what Workflows ("when a Teams webhook request is
+        # received") take, and what the retiring Office 365 connectors take as well
+        lines = text.splitlines() or [""]
+        body: list[dict[str, Any]] = [
+            {"type": "TextBlock", "text": lines[0], "weight": "Bolder", "wrap": True}
+        ]
+        body += [{"type": "TextBlock", "text": line, "wrap": True} for line in lines[1:]]
         card = {
-            "@type": "MessageCard",
-            "@context": "https://schema.org/extensions",
-            "summary": text.splitlines()[0],
-            "text": text.replace("\n", "  \n"),
+            "type": "message",
+            "attachments": [
+                {
+                    "contentType": "application/vnd.microsoft.card.adaptive",
+                    "content": {
+                        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                        "type": "AdaptiveCard",
+                        "version": "1.4",
+                        "body": body,
+                    },
+                }
+            ],
         }
-        await self._post(self.targets.teams or "", card)
+        await self._post("teams", self.targets.teams or "", card)
 
     async def _whatsapp(self, text: str, subject: str) -> None:
         s = self._settings
@@ -216,12 +249,26 @@ class Notifier:
             "text": {"body": text, "preview_url": True},
         }
         token = s.cloud_api_token.get_secret_value() if s.cloud_api_token else ""
-        await self._post(url, message, headers={"Authorization": f"Bearer {token}"})
+        await self._post("whatsapp", url, message, headers={"Authorization": f"Bearer {token}"})
 
     async def _email(self, text: str, subject: str) -> None:
         await asyncio.to_thread(self._send_email, text, subject)
 
     def _send_email(self, text: str, subject: str) -> None:
+        # an SMTP reply of 5xx is permanent, 4xx means "try again later"
+        try:
+            self._send_smtp(text, subject)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            if codes and all(code >= 500 for code in codes):
+                raise _refused_by_mail_server(max(codes)) from exc
+            raise
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code >= 500:
+                raise _refused_by_mail_server(exc.smtp_code) from exc
+            raise
+
+    def _send_smtp(self, text: str, subject: str) -> None:
         s = self._settings
         message = EmailMessage()
         message["Subject"] = subject
@@ -234,3 +281,7 @@ class Notifier:
             if s.smtp_username and s.smtp_password:
                 smtp.login(s.smtp_username, s.smtp_password.get_secret_value())
             smtp.send_message(message)
+
+
+def _refused_by_mail_server(code: int) -> NotificationRefused:
+    return NotificationRefused(f"the mail server refused the message ({code}): {_FIX['email']}")

@@ -72,7 +72,9 @@ async def test_every_channel_gets_the_lead_with_a_link(make_settings, smtp):
     assert fates == {"slack": "sent", "teams": "sent", "email": "sent", "whatsapp": "sent"}
     link = "https://app.hubspot.com/contacts/999/record/0-1/42"
     assert link in json.loads(slack.calls.last.request.content)["text"]
-    assert link in json.loads(teams.calls.last.request.content)["text"]
+    (card,) = json.loads(teams.calls.last.request.content)["attachments"]
+    assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert f"CRM record: {link}" in [block["text"] for block in card["content"]["body"]]
     staff = json.loads(whatsapp.calls.last.request.content)
     assert staff["to"] == "14155550100"
     assert link in staff["text"]["body"]
@@ -264,9 +266,80 @@ async def test_failed_webhooks_are_logged_without_their_secret_url(make_settings
     async with httpx.AsyncClient() as http:
         fates = await Notifier(settings, http, sleep=no_sleep).notify(LEAD, CrmResult("1", False))
         await Alerter(settings, http).send(Alert("high", "CRM down"))
-    assert fates == {"slack": "failed", "teams": "failed"}
-    failures = [line for line in server_logs.lines if "not delivered" in line]
+    assert fates == {"slack": "refused", "teams": "refused"}  # a 4xx is not retried
+    failures = [line for line in server_logs.lines if "notification refused" in line]
     assert len(failures) == 3
     assert all("hook-secret-xyz" not in line for line in failures)
     assert any("HTTP 404" in line for line in failures)
     assert any("HTTP 403" in line for line in failures)
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("status", "fate", "calls"),
+    [(400, "refused", 1), (404, "refused", 1), (410, "refused", 1), (429, "failed", 3),
+     (500, "failed", 3), (503, "failed", 3)],
+)  # fmt: skip
+async def test_webhook_4xx_is_refused_at_once_429_and_5xx_are_retried(
+    make_settings, status, fate, calls
+):
+    settings = make_settings(
+        notify_slack_webhook_url="https://hooks.slack.test/N",
+        notify_teams_webhook_url="https://teams.test/hook",
+        notify_whatsapp_to="+14155550100", cloud_api_url="https://graph.test",
+        cloud_api_token="cloud-1", phone_number_id="PN", notify_max_attempts=3,
+    )  # fmt: skip
+    routes = [
+        respx.post("https://hooks.slack.test/N").respond(status),
+        respx.post("https://teams.test/hook").respond(status),
+        respx.post("https://graph.test/v21.0/PN/messages").respond(status),
+    ]
+    async with httpx.AsyncClient() as http:
+        notifier = Notifier(settings, http, sleep=no_sleep)
+        fates = await notifier.notify(LEAD, CrmResult("1", False))
+    assert fates == {"slack": fate, "teams": fate, "whatsapp": fate}
+    assert [route.call_count for route in routes] == [calls] * 3
+    if fate == "refused":  # what operations are told to fix names the setting
+        assert "FLOWHARNESS_NOTIFY_SLACK_WEBHOOK_URL" in notifier.refusals["slack"]
+        assert "FLOWHARNESS_CLOUD_API_TOKEN" in notifier.refusals["whatsapp"]
+
+
+class RefusingInbox(Message):
+    """An SMTP server that answers RCPT TO with ``code``."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__()
+        self.code = code
+        self.tries = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        self.tries += 1
+        return f"{self.code} mailbox unavailable"
+
+    def handle_message(self, message) -> None:  # type: ignore[no-untyped-def, override]
+        raise AssertionError("no message was accepted")
+
+
+@pytest.mark.parametrize(("code", "fate", "tries"), [(550, "refused", 1), (450, "failed", 3)])
+async def test_a_permanent_smtp_refusal_is_not_retried_a_temporary_one_is(
+    make_settings, code, fate, tries
+):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = RefusingInbox(code)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings = make_settings(
+            notify_email_to=["sales@example.com"], smtp_host="127.0.0.1", smtp_port=port,
+            notify_max_attempts=3,
+        )  # fmt: skip
+        async with httpx.AsyncClient() as http:
+            fates = await Notifier(settings, http, sleep=no_sleep).notify(
+                LEAD, CrmResult("1", False)
+            )
+    finally:
+        controller.stop()
+    assert fates == {"email": fate}
+    assert inbox.tries == tries
