@@ -139,7 +139,7 @@ class WebApi:
 
     def _channel(self, args: dict[str, Any]) -> Channel:
         ref = args.get("channel")
-        if ref is None or ref == "":
+        if ref is None:
             raise SlackWebApiError("invalid_arguments", "[ERROR] missing required field: channel")
         if not isinstance(ref, str):
             raise SlackWebApiError(

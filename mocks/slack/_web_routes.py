@@ -50,13 +50,15 @@ def add_web_api_routes(router: APIRouter, backend: SlackBackend) -> None:
     """Declare ``GET|POST /api/{method}`` for each served method on ``router``."""
     api = WebApi(backend)
     for method in METHODS:
-        router.add_api_route(
-            API_PATH + method,
-            _endpoint(api, method),
-            methods=["GET", "POST"],
-            name=method,
-            summary=f"Slack Web API {method}",
-        )
+        endpoint = _endpoint(api, method)
+        for verb in ("POST", "GET"):  # one route each: OpenAPI wants one operation id per verb
+            router.add_api_route(
+                API_PATH + method,
+                endpoint,
+                methods=[verb],
+                name=f"{method} ({verb})",
+                summary=f"Slack Web API {method}",
+            )
 
 
 def _endpoint(api: WebApi, method: str) -> Callable[[Request], Awaitable[Response]]:
