@@ -298,8 +298,10 @@ class SlackBackend(MockBackend):
         if content.attachments is not None:
             changes["attachments"] = content.attachments or None
         with self.lock:
-            edited = message.model_copy(update=changes)
-            self.messages[self.messages.index(message)] = edited
+            # by id: a concurrent update may have replaced the object the caller holds
+            index = next(i for i, m in enumerate(self.messages) if m.id == message.id)
+            edited = self.messages[index].model_copy(update=changes)
+            self.messages[index] = edited
             return edited
 
     def _store(self, **fields: Any) -> SlackMessage:
