@@ -72,7 +72,15 @@ def _mock_fixture(name: str, doc: str) -> Any:
     return pytest.fixture(name=f"mock_{name}")(fixture)
 
 
-mock_slack = _mock_fixture("slack", "The Slack incoming-webhook mock, served; fresh per test.")
+mock_slack = _mock_fixture(
+    "slack",
+    """The Slack mock (incoming webhooks and the Web API), served; fresh per test.
+
+    Webhook URL: ``url + credentials["webhook_path"]``; slack_sdk's ``WebClient``:
+    ``base_url=url + credentials["api_path"]``, ``token=credentials["bot_token"]``; read
+    it with ``mocks.slack.SlackAdmin(mock_slack.admin)``.
+    """,
+)
 mock_teams = _mock_fixture("teams", "The Microsoft Teams webhook mock, served; fresh per test.")
 mock_cloud_api = _mock_fixture(
     "cloud_api",

@@ -118,8 +118,16 @@ MOCKS: Mapping[str, MockSpec] = MappingProxyType(
                 "slack",
                 "mocks.slack:create_service",
                 8101,
-                routes="POST /services/{team}/{bot}/{secret} (any URL until webhooks are added)",
-                credentials={"webhook_path": "mocks.slack:WEBHOOK_PATH"},
+                routes="POST /services/{team}/{bot}/{secret} (any URL until webhooks are added); "
+                "Web API: POST /api/chat.postMessage, chat.update, auth.test, conversations.list "
+                "(Bearer bot or user token)",
+                credentials={
+                    "webhook_path": "mocks.slack:WEBHOOK_PATH",
+                    # slack_sdk's WebClient(base_url=url + api_path, token=bot_token)
+                    "api_path": "mocks.slack:API_PATH",
+                    "bot_token": "mocks.slack:DEFAULT_BOT_TOKEN",
+                    "user_token": "mocks.slack:DEFAULT_USER_TOKEN",
+                },
             ),
             MockSpec(
                 "teams",

@@ -22,6 +22,7 @@ from mocks import ConnectionResetFault, EmptyResponseFault, LatencyFault, Status
 from mocks._core import http_client
 from mocks.dashboard import JOURNAL_ROWS, Dashboard, DashboardMock, FormError, rule_from_form
 from mocks.registry import get_spec
+from mocks.slack import DEFAULT_BOT_TOKEN, SlackAdmin
 from mocks.wasender import DEFAULT_API_KEY
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
@@ -70,6 +71,31 @@ def test_page_lists_each_mock_with_url_credentials_and_journal(
     assert "no requests yet" in card(page.text, "slack")
     assert "<script>" in page.text  # the little script that polls
     assert "src=" not in page.text.replace('src="', "")  # nothing fetched from elsewhere
+
+
+def test_slack_card_shows_web_api_calls_beside_webhook_calls(
+    dashboard: Callable[..., Dashboard], mock_services: Any
+) -> None:
+    board = dashboard("slack")
+    slack = mock_services.slack
+    SlackAdmin(slack.admin).throttle("chat.postMessage", times=1)
+    bot = {"Authorization": f"Bearer {DEFAULT_BOT_TOKEN}"}
+    lead = {"channel": "#leads", "text": "New lead: Ada (Web API)"}
+    api = slack.url + "/api/chat.postMessage"
+    assert httpx.post(api, json=lead, headers=bot).status_code == 429
+    assert httpx.post(api, json=lead, headers=bot).json()["ok"] is True
+    hook = slack.url + slack.credentials["webhook_path"]
+    assert httpx.post(hook, json={"text": "New lead: Bo (webhook)"}).text == "ok"
+    with page_client(board) as client:
+        mine = card(client.get("/").text, "slack")
+    assert DEFAULT_BOT_TOKEN in mine  # the credentials a client needs, bot token included
+    assert "/api/chat.postMessage" in mine
+    assert "New lead: Ada (Web API)" in mine  # the request body, under the row
+    assert "&quot;ok&quot;:true" in mine  # Slack's answer, escaped
+    assert '<span class="tag">rate_limit</span>' in mine
+    assert '<span class="st st-4">429</span>' in mine
+    assert "New lead: Bo (webhook)" in mine
+    assert re.findall(r'data-entry-id="(\d+)"', mine) == ["3", "2", "1"]  # newest first
 
 
 def test_state_for_polling_is_the_same_rendering(

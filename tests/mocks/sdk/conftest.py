@@ -114,10 +114,21 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when != "call" or "/sdk/" not in report.nodeid.replace("\\", "/"):
         return
     sdk = report.nodeid.split("test_sdk_")[-1].split(".py")[0]
-    way = next((w for w in WAYS if f"[{w}]" in report.nodeid), "other")
+    way = _way(report.nodeid)
     counts = _RESULTS[sdk, way]
     counts[1] += 1
     counts[0] += int(report.passed)
+
+
+def _way(nodeid: str) -> str:
+    """The way a test reached the mocks, from its id (``[fixtures-tls]``, or with other
+    parameters: ``[fixtures-tls-bot_token-...]``); longest names first, as they share
+    prefixes."""
+    params = nodeid.rpartition("[")[2].rstrip("]")
+    for way in sorted(WAYS, key=len, reverse=True):
+        if params == way or params.startswith(way + "-") or params.endswith("-" + way):
+            return way
+    return "other"
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -1,4 +1,5 @@
-"""slack_sdk's ``WebhookClient``, unmodified but for the webhook URL and an SSL context."""
+"""slack_sdk's ``WebhookClient``, unmodified but for the webhook URL and an SSL context
+(its ``WebClient`` for the Web API: ``test_sdk_slack_web.py``)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def test_post_text_and_blocks(sdk_mocks: Any) -> None:
 
 def test_errors_come_back_as_slacks_answers(sdk_mocks: Any) -> None:
     # Incoming webhooks answer errors as status + text; WebhookClient returns them, it does
-    # not raise (slack_sdk raises only for its Web API, which this mock does not serve).
+    # not raise (slack_sdk raises only for its Web API: see test_sdk_slack_web.py).
     mock = sdk_mocks.get("slack")
     missing = webhook(mock).send(text="")
     assert (missing.status_code, missing.body) == (400, "no_text")
