@@ -120,6 +120,7 @@ class SqsClient:
             weakref.WeakKeyDictionary()
         )
         self.facts: dict[Label, QueueFacts] = {}
+        self._prepared = False
         self.visibility = visibility_seconds(max(settings.reclaim_min_idle_ms, MIN_LEASE_MS))
         """The visibility timeout of a received entry: the worker's lease, in seconds."""
 
@@ -180,9 +181,13 @@ class SqsClient:
     # -- queues -------------------------------------------------------------------------
 
     async def url(self, label: Label) -> str:
-        """The queue's URL (looked up once)."""
+        """The queue's URL (looked up once; every queue prepared first when creating
+        them is allowed, so a queue used before any start-up check exists all the same)."""
         facts = self.facts.get(label)
         if facts is None:
+            if self.settings.sqs_create_queues:
+                await self.prepare()
+                return self.facts[label].url
             facts = QueueFacts(await self._url_of(self.names[label]))
             self.facts[label] = facts
         return facts.url
@@ -204,6 +209,9 @@ class SqsClient:
         to), creating the missing ones when ``sqs_create_queues``; else a
         :class:`ConfigurationError` naming each missing queue. Existing queues are
         checked: FIFO or refused; no redrive policy, or a short retention, warned about."""
+        labels = list(labels)
+        if all(label in self.facts for label in labels) and self._prepared:
+            return  # once per process: queues keep their attributes
         wanted = list(dict.fromkeys([*labels, *(REDRIVE[x] for x in labels if x in REDRIVE)]))
         wanted.sort(key=lambda label: label in REDRIVE)  # targets before their sources
         missing: list[str] = []
@@ -219,6 +227,7 @@ class SqsClient:
                     continue
                 url = await self._create(label)
             self.facts[label] = await self._check(label, url)
+        self._prepared = not missing
         if missing:
             raise ConfigurationError(
                 f"SQS queue{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)}. "

@@ -24,7 +24,7 @@ from reference_server._sqs_client import REDRIVE, Label
 from reference_server._sqs_queue import SqsLeadQueue, decode
 from reference_server.exceptions import ReplayError
 
-__all__ = ["held", "replay"]
+__all__ = ["browse", "held", "replay"]
 
 LIST_VISIBILITY_SECONDS = 30
 _CONFIRM_WAIT_SECONDS = 1  # a long poll asks every SQS server: nothing left, for sure
@@ -52,7 +52,7 @@ class _Received:
         sqs = self.queue.sqs
         url = await sqs.url(self.label)
         order: dict[str, tuple[int, int]] = {}
-        wait = 0
+        wait, confirming = 0, False
         while True:
             result = await sqs.call(
                 "receive_message",
@@ -64,11 +64,11 @@ class _Received:
             )
             messages: list[dict[str, Any]] = result.get("Messages", [])
             if not messages:
-                if wait:
+                if confirming:
                     break
-                wait = _CONFIRM_WAIT_SECONDS
+                wait, confirming = _CONFIRM_WAIT_SECONDS, True
                 continue
-            wait = 0
+            wait, confirming = 0, False
             for message in messages:
                 entry_id = message["MessageId"]
                 if entry_id in self.receipts:
@@ -107,6 +107,17 @@ class _Received:
             ]
             await sqs.call("change_message_visibility_batch", QueueUrl=url, Entries=entries)
         self.receipts.clear()
+
+
+async def browse(queue: SqsLeadQueue, label: Label) -> list[HeldEntry]:
+    """Every entry of any queue, oldest first, put back at once (for inspection: each
+    receive counts towards the redrive policy of a consumed queue)."""
+    received = _Received(queue, label)
+    try:
+        await received.receive_all()
+        return received.entries
+    finally:
+        await received.release()
 
 
 async def _with_received(
