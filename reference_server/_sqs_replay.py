@@ -86,7 +86,8 @@ class _Received:
             fields["at"] = datetime.fromtimestamp(sent_ms / 1000, UTC).isoformat(
                 timespec="milliseconds"
             )
-        if self.label in _REDRIVEN_INTO and not fields.get("reason"):
+        # what the worker holds says why (a failed channel: which); SQS's moves do not
+        if self.label in _REDRIVEN_INTO and not fields.get("reason") and "channel" not in fields:
             fields["reason"] = "sqs_redrive"
         return fields
 

@@ -27,6 +27,8 @@ from reference_server._sqs_queue import SqsLeadQueue
 from reference_server._sqs_replay import browse
 from reference_server._work import MIN_LEASE_MS
 
+from ._processes import AWS_ENV
+
 BACKENDS = ("fakeredis", "redis-server", "sqs")
 
 
@@ -106,15 +108,11 @@ class QueueBackend:
 
     async def incoming(self) -> list[dict[str, str]]:
         """The incoming entries' fields, oldest first (SQS: received and put back)."""
-        if isinstance(self.queue, SqsLeadQueue):
-            return [entry.fields for entry in await browse(self.queue, "incoming")]
-        return [dict(f) for _, f in await self.redis.xrange(self.queue.streams.incoming)]
+        return await entries(self.queue, self.queue.streams.incoming)
 
     async def entries(self, stream: str) -> list[dict[str, str]]:
         """Any stream's or queue's entries (named as in ``queue.streams``)."""
-        if isinstance(self.queue, SqsLeadQueue):
-            return [e.fields for e in await browse(self.queue, self.queue.label(stream))]
-        return [dict(f) for _, f in await self.redis.xrange(stream)]
+        return await entries(self.queue, stream)
 
     # -- what a test does ---------------------------------------------------------------
 
@@ -145,10 +143,11 @@ class QueueBackend:
         )
         return sum(len(entries) for _, entries in read or [])
 
-    async def reclaimable(self, count: int = 1, timeout: float = 30.0) -> None:
+    async def reclaimable(self, count: int = 1, timeout: float = 30.0, idle_ms: int = 0) -> None:
         """Wait until ``count`` entries a dead worker held can be taken over (SQS: their
-        visibility timeout ran out; Redis with reclaim_min_idle_ms 0: at once)."""
+        visibility timeout ran out; Redis: they were idle ``idle_ms``)."""
         if not isinstance(self.queue, SqsLeadQueue):
+            await asyncio.sleep(idle_ms / 1000 + 0.1 if idle_ms else 0)
             return
         deadline = time.monotonic() + timeout
         while (await self._counts())[0] < count:
@@ -156,6 +155,28 @@ class QueueBackend:
             await asyncio.sleep(0.2)
 
 
+async def entries(queue: LeadQueue, stream: str) -> list[dict[str, str]]:
+    """The entries of one of ``queue``'s streams or queues, oldest first (SQS: received,
+    which counts towards a consumed queue's redrive policy, and put back)."""
+    if isinstance(queue, SqsLeadQueue):
+        return [entry.fields for entry in await browse(queue, queue.label(stream))]
+    return [dict(fields) for _, fields in await queue.redis.xrange(stream)]
+
+
 def lead_json(lead: dict[str, Any]) -> dict[str, str]:
     """The incoming entry of ``lead``, as the endpoint appends it."""
     return {"lead_id": lead["lead_id"], "lead": json.dumps(lead)}
+
+
+def backend_env(backend: QueueBackend, settings: Settings | None = None) -> dict[str, str]:
+    """The environment a separate process needs to share ``backend``: its settings as
+    ``FLOWHARNESS_*`` variables, and AWS credentials for SQS."""
+    env: dict[str, str] = {}
+    for name, value in backend.overrides.items():
+        if value is None:
+            continue
+        text = json.dumps(value) if isinstance(value, dict | list | bool) else str(value)
+        env[f"FLOWHARNESS_{name.upper()}"] = text
+    if settings is not None:
+        env["FLOWHARNESS_RECLAIM_MIN_IDLE_MS"] = str(settings.reclaim_min_idle_ms)
+    return env | (AWS_ENV if backend.sqs else {})

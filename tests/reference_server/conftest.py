@@ -112,6 +112,25 @@ async def queue_backend(
     await backend.close()
 
 
+@pytest.fixture(
+    params=[
+        pytest.param("redis-server", marks=pytest.mark.redis_server),
+        pytest.param("sqs", marks=[pytest.mark.redis_server, pytest.mark.sqs]),
+    ]
+)
+async def shared_backend(
+    request: pytest.FixtureRequest, make_settings
+) -> AsyncIterator[QueueBackend]:
+    """A backend separate worker processes share: Redis Streams on a real redis-server,
+    or SQS on moto with that redis-server for the marks (as deployed)."""
+    overrides: dict[str, Any] = {"redis_url": request.getfixturevalue("redis_url_real")}
+    if request.param == "sqs":
+        overrides |= request.getfixturevalue("sqs_settings")
+    backend = QueueBackend.open(request.param, overrides, make_settings)
+    yield backend
+    await backend.close()
+
+
 @pytest.fixture
 def redis_url_real(real_redis: RedisProcess) -> str:
     """The real redis-server's URL, flushed first."""
