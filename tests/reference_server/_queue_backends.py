@@ -168,15 +168,16 @@ def lead_json(lead: dict[str, Any]) -> dict[str, str]:
     return {"lead_id": lead["lead_id"], "lead": json.dumps(lead)}
 
 
-def backend_env(backend: QueueBackend, settings: Settings | None = None) -> dict[str, str]:
-    """The environment a separate process needs to share ``backend``: its settings as
-    ``FLOWHARNESS_*`` variables, and AWS credentials for SQS."""
+def backend_env(overrides: dict[str, Any], settings: Settings | None = None) -> dict[str, str]:
+    """The environment a separate process needs to share a backend: the settings that
+    select it (``QueueBackend.overrides``) as ``FLOWHARNESS_*`` variables, and AWS
+    credentials for SQS; ``settings``: the reclaim time too."""
     env: dict[str, str] = {}
-    for name, value in backend.overrides.items():
+    for name, value in overrides.items():
         if value is None:
             continue
         text = json.dumps(value) if isinstance(value, dict | list | bool) else str(value)
         env[f"FLOWHARNESS_{name.upper()}"] = text
     if settings is not None:
         env["FLOWHARNESS_RECLAIM_MIN_IDLE_MS"] = str(settings.reclaim_min_idle_ms)
-    return env | (AWS_ENV if backend.sqs else {})
+    return env | (AWS_ENV if overrides.get("queue") == "sqs" else {})

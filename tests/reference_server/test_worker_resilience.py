@@ -43,7 +43,7 @@ async def test_worker_killed_mid_crm_call_is_replaced_and_the_lead_lands_once(sh
         await shared_backend.queue.enqueue(lead(1))
         env = {
             **os.environ,
-            **backend_env(shared_backend, settings),
+            **backend_env(shared_backend.overrides, settings),
             "FLOWHARNESS_HUBSPOT_BASE_URL": crm_url,
             "FLOWHARNESS_HUBSPOT_TOKEN": "hs-token",
             "FLOWHARNESS_WORKER_BLOCK_MS": "100",
