@@ -17,16 +17,21 @@ from reference_server._work import WorkQueue
 __all__ = ["close_queue", "open_queue", "open_work"]
 
 
-def open_queue(settings: Settings, redis: aioredis.Redis, *, wait_seconds: int = 0) -> LeadQueue:
-    """The lead queue of ``settings.queue``. ``wait_seconds``: the longest SQS long poll
-    its user makes (the worker's), added to its read timeout."""
+def open_queue(
+    settings: Settings, redis: aioredis.Redis, *, wait_seconds: int = 0, attempts: int = 1
+) -> LeadQueue:
+    """The lead queue of ``settings.queue``. For SQS: ``wait_seconds``, the longest long
+    poll its user makes (the worker's), added to its read timeout; ``attempts`` per call
+    (the endpoint: one, the spool is its retry)."""
     if settings.queue == "redis":
         return LeadQueue(redis, settings.stream_prefix)
     from reference_server._sqs_client import SqsClient
     from reference_server._sqs_queue import SqsLeadQueue
 
     return SqsLeadQueue(
-        redis, settings.stream_prefix, SqsClient(settings, wait_seconds=wait_seconds)
+        redis,
+        settings.stream_prefix,
+        SqsClient(settings, wait_seconds=wait_seconds, attempts=attempts),
     )
 
 

@@ -93,7 +93,7 @@ class Settings(BaseSettings):
     """Create missing queues (FIFO, redrive policy) at start; false: refuse, naming them."""
     sqs_max_receive_count: int = Field(default=10, ge=2, le=1000)
     """The redrive policy of queues created here: receives before SQS dead-letters an entry."""
-    sqs_timeout_seconds: float = Field(default=2.0, gt=0)
+    sqs_timeout_seconds: float = Field(default=1.0, gt=0)
     """Connect and read timeout of one SQS call (the worker adds its long poll)."""
 
     # -- cleaning and CRM -----------------------------------------------------------

@@ -96,7 +96,7 @@ class QueueFacts:
 class SqsClient:
     """The queues by label, over a client per event loop; every call goes through :meth:`call`."""
 
-    def __init__(self, settings: Settings, *, wait_seconds: int = 0):
+    def __init__(self, settings: Settings, *, wait_seconds: int = 0, attempts: int = 1):
         try:
             from aiobotocore.config import AioConfig
             from aiobotocore.session import get_session
@@ -105,6 +105,8 @@ class SqsClient:
                 f"FLOWHARNESS_QUEUE=sqs needs aiobotocore, which is not installed: {EXTRA}"
             ) from None
         self.settings = settings
+        self.wait_seconds = wait_seconds
+        """The longest long poll this client's read timeout allows for."""
         self.names = queue_names(settings)
         self.endpoint = settings.sqs_endpoint_url or "AWS"
         self._session = get_session()
@@ -112,8 +114,9 @@ class SqsClient:
         self._config = AioConfig(
             connect_timeout=timeout,
             read_timeout=timeout + wait_seconds,
-            # SendMessage retried with its deduplication id is never queued twice
-            retries={"mode": "standard", "max_attempts": 3},
+            # the endpoint tries once (the spool takes the lead at once); the worker, whose
+            # sends carry deduplication ids, retries throttling and lost connections
+            retries={"mode": "standard", "total_max_attempts": attempts},
             max_pool_connections=64,
         )
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[Any, Any]] = (

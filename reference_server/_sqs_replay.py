@@ -51,7 +51,7 @@ class _Received:
     async def receive_all(self) -> None:
         sqs = self.queue.sqs
         url = await sqs.url(self.label)
-        order: dict[str, tuple[int, int]] = {}
+        sent: dict[str, int] = {}
         wait, confirming = 0, False
         while True:
             result = await sqs.call(
@@ -60,13 +60,14 @@ class _Received:
                 MaxNumberOfMessages=10,
                 VisibilityTimeout=LIST_VISIBILITY_SECONDS,
                 WaitTimeSeconds=wait,
-                MessageSystemAttributeNames=["SentTimestamp", "SequenceNumber"],
+                MessageSystemAttributeNames=["SentTimestamp"],
             )
             messages: list[dict[str, Any]] = result.get("Messages", [])
             if not messages:
                 if confirming:
                     break
-                wait, confirming = _CONFIRM_WAIT_SECONDS, True
+                # (a client made for short calls confirms with a short poll)
+                wait, confirming = min(_CONFIRM_WAIT_SECONDS, sqs.wait_seconds), True
                 continue
             wait, confirming = 0, False
             for message in messages:
@@ -74,11 +75,12 @@ class _Received:
                 if entry_id in self.receipts:
                     continue
                 self.receipts[entry_id] = message["ReceiptHandle"]
-                attributes = message.get("Attributes", {})
-                sent = int(attributes.get("SentTimestamp", 0))
-                order[entry_id] = (sent, int(attributes.get("SequenceNumber", 0)))
-                self.entries.append(HeldEntry(entry_id, self._fields(message["Body"], sent)))
-        self.entries.sort(key=lambda entry: order[entry.id])
+                sent[entry_id] = int(message.get("Attributes", {}).get("SentTimestamp", 0))
+                self.entries.append(
+                    HeldEntry(entry_id, self._fields(message["Body"], sent[entry_id]))
+                )
+        # oldest first; a stable sort keeps a group's (and a millisecond's) receive order
+        self.entries.sort(key=lambda entry: sent[entry.id])
 
     def _fields(self, body: str, sent_ms: int) -> dict[str, str]:
         fields = decode(body)

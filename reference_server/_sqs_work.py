@@ -121,7 +121,17 @@ class SqsWork:
                     log.debug("entry not renewed", extra=log_fields(error=failed.get("Code")))
 
     async def settle(self, delivery: Delivery, settlement: Settlement) -> list[str]:
-        added = [
+        # in this order, so that a crash between two steps repeats, never loses
+        added = await self._send_follow_ups(delivery, settlement)
+        if settlement.add or settlement.written_lead:
+            await self._mark_settled(delivery, settlement)
+        await self._delete(_LABELS[delivery.kind], delivery.id)
+        return added
+
+    async def _send_follow_ups(self, delivery: Delivery, settlement: Settlement) -> list[str]:
+        """Send what the outcome adds; sent again after a crash, the same deduplication
+        ids make SQS drop the copies (within its 5-minute interval)."""
+        return [
             await self._queue.send(
                 outbox,  # the outboxes are queue labels
                 {**fields, "at": now_iso()},
@@ -129,14 +139,14 @@ class SqsWork:
             )
             for n, (outbox, fields) in enumerate(settlement.add)
         ]
-        if settlement.add or settlement.written_lead:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                if settlement.written_lead:
-                    pipe.set(self._written(settlement.written_lead), "1", ex=WRITTEN_TTL_SECONDS)
-                pipe.set(self._mark("settled", delivery.id), "1", ex=WRITTEN_TTL_SECONDS)
-                await pipe.execute()
-        await self._delete(_LABELS[delivery.kind], delivery.id)
-        return added
+
+    async def _mark_settled(self, delivery: Delivery, settlement: Settlement) -> None:
+        """The "written" mark and the entry's "settled" mark, in one transaction."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if settlement.written_lead:
+                pipe.set(self._written(settlement.written_lead), "1", ex=WRITTEN_TTL_SECONDS)
+            pipe.set(self._mark("settled", delivery.id), "1", ex=WRITTEN_TTL_SECONDS)
+            await pipe.execute()
 
     async def _delete(self, label: Label, entry_id: str) -> None:
         receipt = self._receipts.pop(entry_id, None)

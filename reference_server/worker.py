@@ -17,7 +17,9 @@ worker that dies between sending a channel and recording it lets the next one se
 that channel again.
 
 Several worker processes, on one machine or many, share the work through one consumer
-group: start as many as the CRM allows (``python -m reference_server worker``).
+group: start as many as the CRM allows (``python -m reference_server worker``). With
+``FLOWHARNESS_QUEUE=sqs`` the queues are SQS FIFO queues instead, with the same
+guarantees (:mod:`reference_server._sqs_queue` says how each holds).
 """
 
 from __future__ import annotations
@@ -161,7 +163,11 @@ class Worker:
         self.settings = settings
         # SQS: its long poll (the worker's blocking read) lengthens its read timeout
         wait = -(-settings.worker_block_ms // 1000)
-        self.queue = queue if queue is not None else open_queue(settings, redis, wait_seconds=wait)
+        self.queue = (
+            queue
+            if queue is not None
+            else open_queue(settings, redis, wait_seconds=wait, attempts=3)
+        )
         self._owns_queue = queue is None
         self._redis = redis
         self._http = http or httpx.AsyncClient()

@@ -56,7 +56,7 @@ def _run(work: Callable[[LeadQueue], Awaitable[T]]) -> T:
         # on SQS the holding queues need no Redis: an unused embedded one stands in
         redis = aioredis.from_url(url, decode_responses=True) if url else connect(settings)
         try:
-            queue = open_queue(settings, redis)
+            queue = open_queue(settings, redis, wait_seconds=1)  # SQS: listing long-polls
             try:
                 return await work(queue)
             finally:

@@ -274,7 +274,7 @@ class Deployment:
         async def main() -> Any:
             settings = self._queue_settings()
             client = connect(settings)
-            queue = open_queue(settings, client)
+            queue = open_queue(settings, client, wait_seconds=1)  # as `flowharness leads`
             try:
                 return await work(queue)
             finally:

@@ -5,6 +5,31 @@ A test gets a :class:`QueueBackend` and asks it what it would otherwise read fro
 directly: entries waiting or in flight, held entries, a worker that took entries and
 died. Everything else goes through the project's own API (``LeadQueue``, ``Worker``,
 ``held``, ``replay``), the same for every backend.
+
+Where moto's SQS (5.2, ``moto/sqs/models.py``) differs from Amazon's, and what the
+tests do about it:
+
+- Deduplication: moto compares a deduplication id only with entries still in the queue;
+  SQS remembers it for 5 minutes after the send, even once the entry is deleted. A
+  resend after the first copy was consumed is delivered again on moto, dropped on SQS.
+  Tests that need a second copy of a lead send it with a fresh id (:meth:`append_raw`,
+  as a copy after the deduplication interval would be), so they hold on both.
+- ``DeduplicationScope=messageGroup`` and ``FifoThroughputLimit`` are kept but not
+  applied: moto deduplicates per queue and has no throughput quota.
+- Order after a timeout: when several entries of one group time out together, moto's
+  next receive skips the group's first entry (the later ones still count as in flight)
+  and hands out the later ones first; SQS keeps the group's order. No test lets two
+  entries of one person time out together.
+- Moving to a dead-letter queue: SQS replaces a FIFO entry's deduplication id with its
+  message id and restarts its retention clock; moto keeps both.
+- Receipt handles: moto deletes and renews with any handle an entry ever had; SQS wants
+  the latest (an older one "succeeds" without deleting) and refuses one whose
+  visibility ran out. The worker always uses the latest.
+- The 12-hour visibility limit counts from the send on moto, from the receive on SQS.
+- A receive without a wait sees every entry on moto; on SQS a short poll asks only some
+  servers, so ``leads list`` confirms an empty queue with a 1 s long poll (0 s here).
+- Sequence numbers are random on moto (increasing per group on SQS), and
+  ``ReceiveRequestAttemptId`` is ignored; counts (``ApproximateNumberOf...``) are exact.
 """
 
 from __future__ import annotations
