@@ -43,12 +43,21 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+def _need(available: bool, what: str, reason: str) -> None:
+    """Skip without ``what``; in CI, whose set-up installs it, fail instead."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"no {what} in CI: {reason}")
+    pytest.skip(f"no {what}: {reason}")
+
+
 def _need_redis_server() -> None:
-    if shutil.which("redis-server") is None:
-        reason = "redis-server is not installed (apt-get install redis-server)"
-        if os.environ.get("CI"):  # .ci/run installs redis-server: its absence is a failure
-            pytest.fail(f"no real Redis in CI: {reason}")
-        pytest.skip(f"no real Redis: {reason}")
+    _need(
+        shutil.which("redis-server") is not None,
+        "real Redis",
+        "redis-server is not installed (apt-get install redis-server)",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -60,11 +69,8 @@ def real_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProces
 
 
 def _need_moto() -> None:
-    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("aiobotocore") is None:
-        reason = "moto[server] or aiobotocore is not installed (pip install -e '.[dev]')"
-        if os.environ.get("CI"):  # the dev extra brings both: their absence is a failure
-            pytest.fail(f"no SQS in CI: {reason}")
-        pytest.skip(f"no SQS: {reason}")
+    found = all(importlib.util.find_spec(m) is not None for m in ("moto", "aiobotocore"))
+    _need(found, "SQS", "moto[server] or aiobotocore is not installed (pip install -e '.[dev]')")
 
 
 @pytest.fixture(scope="session")
