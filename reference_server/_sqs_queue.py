@@ -56,9 +56,10 @@ What differs from Redis Streams, and is worth knowing before choosing SQS:
   default; queues created here: 14, the most). A lead held in ``dead`` or ``parked`` for
   longer is gone: replay or fix it sooner. (A FIFO dead-letter queue restarts the clock
   when SQS moves an entry into it.)
-- **Size.** An entry is at most the queue's ``MaximumMessageSize`` (1 MiB now, 256 KiB
-  on queues made before 2025). A lead is a few kilobytes (cleaned fields stop at 200
-  characters); long error texts of held entries are cut to fit.
+- **Size.** An entry is at most the queue's ``MaximumMessageSize`` (1 MiB by default
+  today; 256 KiB was the limit for years, and older queues may still say so). A lead is
+  a few kilobytes (cleaned fields stop at 200 characters); long error texts of held
+  entries are cut to fit.
 - **Listing.** SQS has no range read: ``leads list`` receives the entries (hiding them
   for 30 s) and puts them back. A FIFO queue hands out no more of a group while some of
   it is in flight, so a person with more than ten held entries shows the first ten.
