@@ -125,14 +125,14 @@ def encode(fields: dict[str, str], limit: int) -> str:
 
 
 def decode(body: str) -> dict[str, str]:
-    """An SQS body as fields; a body that is not a JSON object comes back whole as ``body``
-    (the worker then holds it as a malformed entry)."""
+    """An SQS body as fields; a body that is not a JSON object comes back whole as ``lead``
+    (the worker then dead-letters it as a malformed entry, keeping it for a person)."""
     try:
         fields: Any = json.loads(body)
     except ValueError:
         fields = None
     if not isinstance(fields, dict):
-        return {"body": body}
+        return {"lead": body}
     return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in fields.items()}
 
 

@@ -21,7 +21,7 @@ from reference_server import FlowTokens, create_app
 from reference_server._backends import close_queue, open_queue
 from reference_server._redis import connect
 from reference_server._sqs_client import SqsClient, queue_names
-from reference_server._sqs_queue import SqsLeadQueue, group_of
+from reference_server._sqs_queue import SqsLeadQueue, encode, group_of
 from reference_server._sqs_replay import browse
 from reference_server._sqs_work import SqsWork
 from reference_server._startup import check_start
@@ -244,3 +244,27 @@ async def test_the_endpoint_and_the_worker_share_sqs_through_open_queue(sqs):
     assert (await sqs.worker(crm=ScriptedCrm(), http=httpx.AsyncClient()).run_once()).synced == 1
     await close_queue(other)
     await redis.aclose()
+
+
+def test_long_free_text_is_cut_to_fit_an_sqs_entry():
+    fields = {"lead_id": "L1", "lead": json.dumps(lead(1)), "error": "503 " * 2000}
+    body = encode(fields, 4096)
+    assert len(body.encode()) <= 4096
+    kept = json.loads(body)
+    assert json.loads(kept["lead"]) == lead(1)  # the lead itself is never cut
+    assert kept["error"].endswith("[cut]")
+
+
+async def test_a_body_that_is_not_an_entry_is_dead_lettered(sqs):
+    client: SqsClient = sqs.queue.sqs  # type: ignore[attr-defined]
+    await client.call(
+        "send_message",
+        QueueUrl=await client.url("incoming"),
+        MessageBody="not json at all",
+        MessageGroupId="g",
+        MessageDeduplicationId="d",
+    )
+    worker = sqs.worker(crm=ScriptedCrm(), http=httpx.AsyncClient())
+    assert (await worker.run_once()).dead_lettered == 1
+    (dead,) = await sqs.held("dead")
+    assert (dead["reason"], dead["lead"]) == ("malformed_entry", "not json at all")
