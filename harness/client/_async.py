@@ -41,6 +41,8 @@ class AsyncFlowClient(BaseClient):
             headers={"User-Agent": _core.USER_AGENT},
             follow_redirects=False,
         )
+        self._users: dict[httpx.AsyncClient, int] = getattr(self, "_users", {})
+        """Requests running on each pool (the current one, or one replaced meanwhile)."""
 
     async def __aenter__(self) -> AsyncFlowClient:
         return self
@@ -54,7 +56,9 @@ class AsyncFlowClient(BaseClient):
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        for http in {*self._users, self._http}:
+            await http.aclose()
+        self._users.clear()
 
     async def close(self) -> None:
         """Same as :meth:`aclose`."""
@@ -143,13 +147,18 @@ class AsyncFlowClient(BaseClient):
         failure: Exception | None = None
         # A deadline for the whole exchange: httpx's timeouts are per read/write and an
         # in-process app has none at all.
-        with anyio.move_on_after(self.timeout):
-            try:
-                response = await self._http.post(
-                    self.url, content=prepared.body, headers=prepared.headers
-                )
-            except httpx.RequestError as exc:
-                failure = exc
+        http = self._http  # a broken exchange of another request may replace it meanwhile
+        self._users[http] = self._users.get(http, 0) + 1
+        try:
+            with anyio.move_on_after(self.timeout):
+                try:
+                    response = await http.post(
+                        self.url, content=prepared.body, headers=prepared.headers
+                    )
+                except httpx.RequestError as exc:
+                    failure = exc
+        finally:
+            self._users[http] -= 1
         exchange.elapsed = time.perf_counter() - started
         if response is not None:
             self._record_response(exchange, response)
@@ -157,9 +166,13 @@ class AsyncFlowClient(BaseClient):
             self._record_no_response(exchange, failure)
         else:
             self._record_timeout(exchange)
-        if self._own_pool and _core.connection_suspect(exchange):
-            # a 5xx or a broken exchange may leave a half-closed connection in the pool
-            await self._http.aclose()
+        if self._own_pool and _core.connection_suspect(exchange) and http is self._http:
+            # a 5xx or a broken exchange may leave a half-closed connection in the pool: new
+            # requests get a fresh one; this one closes when the last request on it ends
             self._open_http(None)
+        if not self._users[http]:
+            del self._users[http]
+            if http is not self._http:
+                await http.aclose()
         self.journal.append(exchange)
         return exchange

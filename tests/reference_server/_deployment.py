@@ -37,7 +37,7 @@ from mocks.cloud_api import CloudApiAdmin
 from mocks.crm.hubspot import HubSpotAdmin, HubSpotContact
 from mocks.email import EmailAdmin
 from mocks.slack import SlackAdmin
-from reference_server import FlowTokens, Settings, held
+from reference_server import FlowTokens, Settings, StreamNames, held
 from reference_server._backends import close_queue, open_queue
 from reference_server._redis import connect
 from reference_server.exceptions import QueueUnavailableError
@@ -295,10 +295,19 @@ class Deployment:
 
     def sizes(self) -> dict[str, int]:
         """Entries in every stream or queue by label (waiting or in flight, or held)."""
+        if self.moto is None:  # read as before SQS came: no event loop in the test's thread
+            assert self.redis is not None
+            labels = StreamNames.for_prefix("leads").by_label()
+            with redis.Redis.from_url(self.redis.url, decode_responses=True) as client:
+                return {label: int(client.xlen(name)) for label, name in labels.items()}
         return dict(self._on_queue(lambda queue: queue.sizes()))
 
     def held(self, source: str) -> list[dict[str, str]]:
         """The fields of the entries held in ``dead`` or ``parked`` (SQS: received and put back)."""
+        if self.moto is None:
+            assert self.redis is not None
+            with redis.Redis.from_url(self.redis.url, decode_responses=True) as client:
+                return [fields for _, fields in client.xrange(f"leads:{source}")]
 
         async def read(queue: Any) -> list[dict[str, str]]:
             return [entry.fields for entry in await held(queue, source)]  # type: ignore[arg-type]
