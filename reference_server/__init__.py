@@ -1,7 +1,8 @@
 """The reference lead-capture endpoint: a WhatsApp Flows endpoint done right.
 
 ``create_app(settings)`` builds the FastAPI app (request path, flow tokens bound to the
-flows served, idempotency, Redis Stream queue, and a local spool while Redis is down);
+flows served, idempotency, a queue on Redis Streams or Amazon SQS, and a local spool
+while the queue is down);
 :class:`reference_server.worker.Worker` moves the queued leads into HubSpot or
 Salesforce, many at once, one person at a time, then notifies (at-least-once: a rare
 duplicate after a worker crash, never a silent loss). :func:`held` and :func:`replay`

@@ -2,8 +2,10 @@
 
 A separate worker process shares the endpoint's Redis (``FLOWHARNESS_REDIS_URL``); several
 may run at once, on any number of machines (one consumer group), and one that dies leaves
-its entries to the others (``XAUTOCLAIM``). It refuses a Redis without persistence
-(exit status 2, naming the setting) and warns when the CRM cannot be reached.
+its entries to the others (``XAUTOCLAIM``; on SQS, ``FLOWHARNESS_QUEUE=sqs``, the
+visibility timeout). It refuses a Redis without persistence and missing SQS queues it
+may not create (exit status 2, naming the setting) and warns when the CRM cannot be
+reached.
 """
 
 from __future__ import annotations

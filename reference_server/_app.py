@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 
 from harness.crypto import KeyRing
 from reference_server._alerts import Alerter
+from reference_server._backends import close_queue, open_queue
 from reference_server._cloud_api import send_flow_message
 from reference_server._endpoint import FlowEndpoint
 from reference_server._idempotency import Idempotency
@@ -23,14 +24,22 @@ from reference_server._intake import LeadIntake
 from reference_server._lead_flow import LeadFlow
 from reference_server._logging import log_fields
 from reference_server._metrics import Metrics
-from reference_server._queue import LeadQueue
 from reference_server._redis import connect
 from reference_server._settings import Settings
 from reference_server._spool import Spool
-from reference_server._startup import check_redis_at_start, warn_about_open_flows
+from reference_server._startup import (
+    check_queue_at_start,
+    check_redis_at_start,
+    warn_about_open_flows,
+)
 from reference_server._tokens import FlowTokens
 from reference_server._webhook import CompletionWebhook
-from reference_server.exceptions import CloudApiError, ConfigurationError, FlowTokenError
+from reference_server.exceptions import (
+    CloudApiError,
+    ConfigurationError,
+    FlowTokenError,
+    QueueUnavailableError,
+)
 
 log = logging.getLogger("reference_server.app")
 
@@ -63,7 +72,7 @@ def create_app(
         settings.private_key_pems(), passphrase.get_secret_value() if passphrase else None
     )
     redis = connect(settings)
-    queue = LeadQueue(redis, settings.stream_prefix)
+    queue = open_queue(settings, redis)  # Redis Streams or SQS (FLOWHARNESS_QUEUE)
     tokens = FlowTokens(
         settings.flow_token_secret_values(), ttl_seconds=settings.flow_token_ttl_seconds
     )
@@ -96,6 +105,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await check_redis_at_start(redis, settings)
+        await check_queue_at_start(queue)
         warn_about_open_flows(settings)
         tasks = [asyncio.create_task(intake.keep_draining())]
         worker_redis = None
@@ -129,6 +139,7 @@ def create_app(
             if worker_redis is not None and settings.redis_url:
                 await worker_redis.aclose()
             await redis.aclose()
+            await close_queue(queue)
             if spool is not None:
                 spool.close()
 
@@ -142,7 +153,7 @@ def create_app(
     app.state.metrics = metrics
     app.state.http = http
     app.add_api_route("/", endpoint, methods=["POST"], include_in_schema=False)
-    webhook = CompletionWebhook(settings, redis, tokens)
+    webhook = CompletionWebhook(settings, redis, tokens, queue)
     app.add_api_route("/webhook", webhook.verify, methods=["GET"], include_in_schema=False)
     app.add_api_route("/webhook", webhook.receive, methods=["POST"], include_in_schema=False)
 
@@ -173,7 +184,7 @@ def create_app(
             metrics.spool_depth.set(spool.depth())
         try:
             metrics.set_sizes(await queue.sizes())
-        except RedisError as exc:  # the stream depths are unknown; the rest still counts
+        except (RedisError, QueueUnavailableError) as exc:  # depths unknown; the rest counts
             log.warning("queue depth unknown", extra=log_fields(error=type(exc).__name__))
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
 

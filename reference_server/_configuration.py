@@ -160,6 +160,13 @@ def _crm(settings: Settings) -> None:
     asyncio.run(build())
 
 
+def _queue(settings: Settings) -> None:
+    if settings.queue == "sqs":
+        from reference_server._sqs_client import SqsClient
+
+        SqsClient(settings)  # the extra installed, the queue names valid
+
+
 Need = tuple[str, Callable[[Settings], object]]
 """A requirement: the variable to name by default, and a check raising ConfigurationError."""
 
@@ -167,6 +174,7 @@ SERVE: tuple[Need, ...] = (
     ("FLOWHARNESS_PRIVATE_KEY_FILES", _keys),
     ("FLOWHARNESS_APP_SECRETS", Settings.app_secret_values),
     ("FLOWHARNESS_FLOW_TOKEN_SECRETS", Settings.flow_token_secret_values),
+    ("FLOWHARNESS_QUEUE", _queue),
 )
 """What the endpoint needs to answer requests."""
 WORKER: tuple[Need, ...] = (("FLOWHARNESS_CRM", _crm),)

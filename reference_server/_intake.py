@@ -34,6 +34,7 @@ from reference_server._logging import log_fields
 from reference_server._metrics import Metrics
 from reference_server._queue import LeadQueue
 from reference_server._spool import Spool
+from reference_server.exceptions import QueueUnavailableError
 
 __all__ = ["LeadIntake", "RedisState"]
 
@@ -144,7 +145,7 @@ class LeadIntake:
                 if not queued:
                     await self.idempotency.release(key)
                 raise
-        except RedisError as exc:
+        except (RedisError, QueueUnavailableError) as exc:  # SQS, with FLOWHARNESS_QUEUE=sqs
             if self.spool is None:
                 raise
             raise _RedisFailed(type(exc).__name__, queued) from exc
@@ -188,7 +189,7 @@ class LeadIntake:
                 continue
             try:
                 await self.drain()
-            except RedisError as exc:
+            except (RedisError, QueueUnavailableError) as exc:
                 self.redis_state.failed()
                 log.debug("spool not drained yet", extra=log_fields(error=type(exc).__name__))
 

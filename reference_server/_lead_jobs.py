@@ -77,6 +77,10 @@ class LeadJobs:
                 await self._settle(delivery, Settlement())
                 log.info("copy of a written lead acknowledged", extra=log_fields(lead_id=lead_id))
                 return "duplicates"
+            if delivery.final:  # held with an alert now, rather than moved away unseen
+                error = f"taken {delivery.received} times and never settled: workers stopped on it"
+                await self._hold(delivery, "dead", "redelivered", error, attempts=0)
+                return "dead_lettered"
             return await self._write(delivery, lead, lead_id)
 
     async def fail(self, delivery: Delivery, error: Exception) -> None:

@@ -163,17 +163,16 @@ class LeadQueue:
         attempts: int,
         replays: int = 0,
     ) -> str:
-        fields: dict[Any, Any] = {
+        fields = {
             "lead_id": lead_id,
             "lead": lead_json,
             "reason": reason,
             "error": error,
             "attempts": str(attempts),
-            "at": now_iso(),
         }
         if replays:
             fields["replays"] = str(replays)
-        return str(await self.redis.xadd(self.streams.dead, fields))
+        return await self.add(self.streams.dead, fields)
 
     async def park(
         self,
@@ -184,17 +183,16 @@ class LeadQueue:
         errors: list[dict[str, Any]],
         replays: int = 0,
     ) -> str:
-        fields: dict[Any, Any] = {
+        fields = {
             "lead_id": lead_id,
             "lead": lead_json,
             "reason": "crm_validation",
             "error": error,
             "errors": json.dumps(errors, ensure_ascii=False),
-            "at": now_iso(),
         }
         if replays:
             fields["replays"] = str(replays)
-        return str(await self.redis.xadd(self.streams.parked, fields))
+        return await self.add(self.streams.parked, fields)
 
     async def add(self, stream: str, fields: dict[str, str]) -> str:
         """Append a follow-up job or a failure record, stamped with ``at``."""

@@ -10,6 +10,8 @@ Redis does.) The copy keeps the entry's data and adds ``replayed_from`` and ``re
 
 A failed notification comes back as a job for its one channel; a lead comes back as an
 incoming entry the worker writes to the CRM again (an upsert: no duplicate contact).
+On SQS (``FLOWHARNESS_QUEUE=sqs``) the same functions list and move the holding queues'
+entries: see :mod:`reference_server._sqs_replay`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from redis.exceptions import WatchError
 
 from reference_server._notify_jobs import JOB_FIELDS
 from reference_server._queue import LeadQueue, now_iso, replay_count
+from reference_server._sqs_queue import SqsLeadQueue
 from reference_server.exceptions import ReplayError
 
 __all__ = ["REPLAY_SOURCES", "HeldEntry", "ReplayReport", "ReplaySource", "held", "replay"]
@@ -92,12 +95,12 @@ def _streams(queue: LeadQueue, source: str) -> tuple[str, str]:
     return targets[source]
 
 
-class _Unusable(Exception):
-    pass
+class Unusable(Exception):
+    """The entry cannot be replayed as it is; the message says why."""
 
 
-def _replayed(source: str, fields: dict[str, str]) -> dict[str, str]:
-    """The entry to put back on the target stream, or :class:`_Unusable`."""
+def replayed(source: str, fields: dict[str, str]) -> dict[str, str]:
+    """The entry to put back on the target stream, or :class:`Unusable`."""
     marks = {"replayed_from": source, "replays": str(replay_count(fields) + 1)}
     if source in ("dead", "parked"):
         try:
@@ -105,16 +108,18 @@ def _replayed(source: str, fields: dict[str, str]) -> dict[str, str]:
         except ValueError:
             lead = None
         if not isinstance(lead, dict):
-            raise _Unusable("the stored lead is not a JSON object; fix the entry by hand")
+            raise Unusable("the stored lead is not a JSON object; fix the entry by hand")
         return {"lead_id": fields.get("lead_id", ""), "lead": fields["lead"]} | marks
     if source == "notify_failed":
+        if not fields.get("channel") and fields.get("channels"):  # a whole job (SQS redrive)
+            return {k: v for k, v in fields.items() if k != "reason"} | marks
         if not fields.get("channel"):
-            raise _Unusable("the entry names no channel to send")
+            raise Unusable("the entry names no channel to send")
         kept = {k: fields.get(k, "") for k in ("lead_id", "record_url", "text")}
         kept |= {k: fields[k] for k in JOB_FIELDS if k in fields}
         return kept | {"channels": json.dumps([fields["channel"]]), "at": now_iso()} | marks
     if not fields.get("phone") or not fields.get("media_id"):
-        raise _Unusable("the entry has no phone number or no media id")
+        raise Unusable("the entry has no phone number or no media id")
     kept = {k: fields.get(k, "") for k in ("phone", "lead_reference", "media_id", "wamid")}
     return kept | {"at": now_iso()} | marks
 
@@ -123,6 +128,10 @@ async def held(
     queue: LeadQueue, source: ReplaySource, *, limit: int | None = None
 ) -> list[HeldEntry]:
     """The entries waiting in a holding stream, oldest first (at most ``limit``)."""
+    if isinstance(queue, SqsLeadQueue):
+        from reference_server import _sqs_replay
+
+        return await _sqs_replay.held(queue, source, limit=limit)
     stream, _ = _streams(queue, source)
     entries: Any = await queue.redis.xrange(stream, count=limit)
     return [HeldEntry(str(eid), dict(fields)) for eid, fields in entries]
@@ -148,6 +157,10 @@ async def replay(
     both: every entry, oldest first); ``limit``: at most this many. Replaying an id twice
     moves it once: the second time it is ``missing``.
     """
+    if isinstance(queue, SqsLeadQueue):
+        from reference_server import _sqs_replay
+
+        return await _sqs_replay.replay(queue, source, ids=ids, limit=limit, lead_ids=lead_ids)
     stream, target = _streams(queue, source)
     if limit is not None and limit < 1:
         raise ReplayError(f"limit must be at least 1, not {limit}")
@@ -167,7 +180,7 @@ async def replay(
     for entry_id in chosen:
         try:
             new_id = await _move(queue, source, stream, target, entry_id)
-        except _Unusable as exc:
+        except Unusable as exc:
             report.unusable[entry_id] = str(exc)
             continue
         if new_id is None:
@@ -190,7 +203,7 @@ async def _move(
                 if not found:
                     await pipe.reset()
                     return None
-                fields: dict[Any, Any] = _replayed(source, dict(found[0][1]))
+                fields: dict[Any, Any] = replayed(source, dict(found[0][1]))
                 pipe.multi()
                 pipe.xadd(target, fields)
                 pipe.xdel(stream, entry_id)

@@ -76,6 +76,26 @@ class Settings(BaseSettings):
     """SQLite file (fsync'd) holding confirmed leads while Redis cannot take them; drained
     into the stream when it returns. Used with ``redis_url`` (the embedded Redis cannot fail)."""
 
+    # -- queue backend (see reference_server/_sqs_queue.py) ---------------------------
+    queue: Literal["redis", "sqs"] = "redis"
+    """Where confirmed leads and the worker's jobs wait: Redis Streams, or Amazon SQS FIFO
+    queues (``pip install 'flowharness[sqs]'``); idempotency stays in Redis either way."""
+    sqs_endpoint_url: str | None = None
+    """Unset: AWS's own endpoint for the region; set for a local SQS (moto, ElasticMQ)."""
+    sqs_region: str | None = None
+    """Unset: the region of the usual AWS environment and config (``AWS_REGION``)."""
+    sqs_queue_prefix: str = "flowharness-leads"
+    """Queue names are ``<prefix>-incoming.fifo``, ``-dead.fifo``, ``-parked.fifo``, ..."""
+    sqs_queue_names: dict[str, str] = Field(default_factory=dict)
+    """Names that differ from the prefix's, by label (JSON object), e.g.
+    ``{"incoming": "crm-leads.fifo", "dead": "crm-leads-dlq.fifo"}``."""
+    sqs_create_queues: bool = True
+    """Create missing queues (FIFO, redrive policy) at start; false: refuse, naming them."""
+    sqs_max_receive_count: int = Field(default=10, ge=2, le=1000)
+    """The redrive policy of queues created here: receives before SQS dead-letters an entry."""
+    sqs_timeout_seconds: float = Field(default=1.0, gt=0)
+    """Connect and read timeout of one SQS call (the worker adds its long poll)."""
+
     # -- cleaning and CRM -----------------------------------------------------------
     default_region: str = "US"
     crm: Literal["hubspot", "salesforce", "sql"] = "hubspot"

@@ -1,5 +1,6 @@
-"""Start-up checks: refuse a Redis that would lose queued leads on a restart; warn about a
-CRM the worker cannot reach and about an endpoint that serves any flow."""
+"""Start-up checks: refuse a Redis that would lose queued leads on a restart; find or
+create the SQS queues (or refuse, naming the missing ones); warn about a CRM the worker
+cannot reach and about an endpoint that serves any flow."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ from urllib.parse import urlsplit, urlunsplit
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
+from reference_server._backends import close_queue, open_queue
 from reference_server._logging import log_fields
+from reference_server._queue import LeadQueue
 from reference_server._redis import connect
 from reference_server._settings import Settings
-from reference_server.exceptions import ConfigurationError
+from reference_server._sqs_queue import SqsLeadQueue
+from reference_server.exceptions import ConfigurationError, QueueUnavailableError
 
 __all__ = [
+    "check_queue_at_start",
     "check_redis_at_start",
     "check_redis_persistence",
     "check_start",
@@ -88,6 +93,14 @@ async def check_redis_persistence(redis: aioredis.Redis, settings: Settings) -> 
             extra=log_fields(redis=where),
         )
         return
+    if settings.queue == "sqs":
+        log.warning(
+            "Redis has no persistence (no AOF, no RDB): leads wait in SQS and are safe, but a "
+            "restart of Redis forgets idempotency answers and which leads were written, so "
+            "a repeat may be written again (an update) and staff told twice",
+            extra=log_fields(redis=where),
+        )
+        return
     if settings.redis_allow_no_persistence:
         log.warning(
             f"Redis has no persistence (no AOF, no RDB): a restart loses every queued lead; "
@@ -114,6 +127,21 @@ async def check_redis_at_start(redis: aioredis.Redis, settings: Settings) -> Non
         )
 
 
+async def check_queue_at_start(queue: LeadQueue) -> None:
+    """SQS: find or create the queues (a :class:`ConfigurationError` names the missing ones
+    when creating them is off); unreachable is no reason not to start: the spool takes
+    leads meanwhile. Redis Streams: nothing (streams come with their first entry)."""
+    if not isinstance(queue, SqsLeadQueue):
+        return
+    try:
+        await queue.ensure_group()
+    except QueueUnavailableError as exc:
+        log.warning(
+            "SQS is unreachable at start-up: confirmed leads go to the spool until it is back",
+            extra=log_fields(error=str(exc)),
+        )
+
+
 def warn_about_open_flows(settings: Settings) -> None:
     if not settings.served_flow_ids():
         log.warning(
@@ -129,9 +157,12 @@ def check_start(settings: Settings) -> None:
 
     async def run() -> None:
         redis = connect(settings)
+        queue = open_queue(settings, redis)
         try:
             await check_redis_at_start(redis, settings)
+            await check_queue_at_start(queue)
         finally:
+            await close_queue(queue)
             await redis.aclose()
 
     asyncio.run(run())

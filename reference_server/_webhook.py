@@ -1,7 +1,8 @@
 """The completion webhook (PROTOCOL.md 7): verification, signed deliveries, deduplication.
 
 A completed flow (``nfm_reply``) is recorded in ``<prefix>:completions``; a photo the
-person sends afterwards is linked to their latest lead in ``<prefix>:attachments``.
+person sends afterwards is linked to their latest lead and queued for the worker
+(``<prefix>:attachments``, or the SQS attachments queue).
 Meta retries deliveries for up to 36 h, so each message id is handled once.
 """
 
@@ -18,21 +19,28 @@ from redis.exceptions import RedisError
 
 from harness.crypto import SIGNATURE_HEADER, verify_signature
 from reference_server._logging import log_fields
-from reference_server._queue import now_iso
+from reference_server._queue import LeadQueue, now_iso
 from reference_server._settings import Settings
 from reference_server._tokens import FlowTokens
-from reference_server.exceptions import FlowTokenError
+from reference_server.exceptions import FlowTokenError, QueueUnavailableError
 
 log = logging.getLogger("reference_server.webhook")
 _LAST_LEAD_SECONDS = 24 * 3600  # a follow-up photo within a day belongs to the lead
 
 
 class CompletionWebhook:
-    def __init__(self, settings: Settings, redis: aioredis.Redis, tokens: FlowTokens):
+    def __init__(
+        self,
+        settings: Settings,
+        redis: aioredis.Redis,
+        tokens: FlowTokens,
+        queue: LeadQueue | None = None,
+    ):
         self._settings = settings
         self._redis = redis
         self._tokens = tokens
         self._prefix = settings.stream_prefix
+        self._queue = queue if queue is not None else LeadQueue(redis, self._prefix)
 
     async def verify(self, request: Request) -> Response:
         """``GET /webhook``: echo ``hub.challenge`` when ``hub.verify_token`` matches."""
@@ -54,8 +62,10 @@ class CompletionWebhook:
         While Redis is down the answer is 503: Meta retries deliveries for 36 hours."""
         try:
             return await self._receive(request)
-        except RedisError as exc:
-            log.warning("webhook delivery refused: Redis is down", extra=log_fields(error=str(exc)))
+        except (RedisError, QueueUnavailableError) as exc:
+            log.warning(
+                "webhook delivery refused: storage is down", extra=log_fields(error=str(exc))
+            )
             return Response("storage unavailable; retry later", status_code=503)
 
     async def _receive(self, request: Request) -> Response:
@@ -138,15 +148,14 @@ class CompletionWebhook:
         if not reference:
             log.info("photo from someone without a recent lead: ignored")
             return
-        await self._redis.xadd(
-            f"{self._prefix}:attachments",
+        await self._queue.add(
+            self._queue.streams.attachments,
             {
-                "lead_reference": reference,
+                "lead_reference": str(reference),
                 "phone": sender,
                 "wamid": str(message.get("id", "")),
                 "media_id": str(image.get("id", "")),
                 "mime_type": str(image.get("mime_type", "")),
                 "sha256": str(image.get("sha256", "")),
-                "at": now_iso(),
             },
         )

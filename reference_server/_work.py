@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 Kind = Literal["lead", "notify", "attachment"]
+MIN_LEASE_MS = 3000
+"""The shortest hold a worker keeps on an entry (it renews every third of it)."""
 Outbox = Literal["notify", "dead", "parked"]
 
 
@@ -37,6 +39,11 @@ class Delivery:
     kind: Kind
     id: str
     fields: dict[str, str]
+    received: int = 0
+    """How many times the backend handed it out, this time included (0: not counted)."""
+    final: bool = False
+    """The backend takes it away from the workers if this delivery is not settled either
+    (SQS: the last receive its redrive policy allows)."""
 
 
 @dataclass

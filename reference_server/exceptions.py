@@ -114,3 +114,13 @@ class MediaTransientError(MediaError):
 class ReplayError(ReferenceServerError, ValueError):
     """A replay was asked for something that cannot be replayed (unknown source, malformed
     entry id) or could not finish: check the source name and ids (``flowharness leads list``)."""
+
+
+class QueueUnavailableError(ReferenceServerError):
+    """The SQS queue backend could not be reached or refused a call (network, throttling,
+    permissions, a queue deleted): like a Redis outage, the entry stays where it was and
+    is retried; a confirmed lead goes to the spool. ``code`` is AWS's error code, if any."""
+
+    def __init__(self, message: str, code: str = ""):
+        super().__init__(message)
+        self.code = code

@@ -17,7 +17,9 @@ worker that dies between sending a channel and recording it lets the next one se
 that channel again.
 
 Several worker processes, on one machine or many, share the work through one consumer
-group: start as many as the CRM allows (``python -m reference_server worker``).
+group: start as many as the CRM allows (``python -m reference_server worker``). With
+``FLOWHARNESS_QUEUE=sqs`` the queues are SQS FIFO queues instead, with the same
+guarantees (:mod:`reference_server._sqs_queue` says how each holds).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from tenacity import (
 
 from reference_server._alerts import Alerter
 from reference_server._attachments import AttachmentJobs
+from reference_server._backends import close_queue, open_queue, open_work
 from reference_server._crm import CrmAdapter, CrmResult
 from reference_server._hubspot import HubSpotAdapter
 from reference_server._lead_jobs import LeadJobs
@@ -58,12 +61,12 @@ from reference_server._queue import LeadQueue
 from reference_server._salesforce import SalesforceAdapter
 from reference_server._settings import Settings
 from reference_server._startup import check_redis_persistence
-from reference_server._stream_work import StreamWork
-from reference_server._work import Delivery, Kind, Settlement, WorkQueue
+from reference_server._work import MIN_LEASE_MS, Delivery, Kind, Settlement, WorkQueue
 from reference_server.exceptions import (
     ConfigurationError,
     CrmTransientError,
     MediaTransientError,
+    QueueUnavailableError,
 )
 
 __all__ = ["Worker", "WorkerReport", "make_crm"]
@@ -71,7 +74,8 @@ __all__ = ["Worker", "WorkerReport", "make_crm"]
 log = logging.getLogger("reference_server.worker")
 Sleep = Callable[[float], Awaitable[None]]
 KINDS: tuple[Kind, ...] = ("lead", "notify", "attachment")
-_MIN_LEASE_MS = 3000  # a lease shorter than this would need renewing faster than it pays
+UNAVAILABLE = (RedisError, QueueUnavailableError)
+"""A store the worker needs is out of reach: entries stay where they are, and it retries."""
 _SETTLE_ATTEMPTS = 8  # about half a minute of Redis trouble before an entry is left pending
 _SIZES_EVERY_SECONDS = 5.0
 _STOP_GRACE_SECONDS = 10.0
@@ -165,9 +169,17 @@ class Worker:
         consumer: str | None = None,
         notifier: Notifier | None = None,
         work: WorkQueue | None = None,
+        queue: LeadQueue | None = None,
     ):
         self.settings = settings
-        self.queue = LeadQueue(redis, settings.stream_prefix)
+        # SQS: its long poll (the worker's blocking read) lengthens its read timeout
+        wait = -(-settings.worker_block_ms // 1000)
+        self.queue = (
+            queue
+            if queue is not None
+            else open_queue(settings, redis, wait_seconds=wait, attempts=3)
+        )
+        self._owns_queue = queue is None
         self._redis = redis
         self._http = http or httpx.AsyncClient()
         self._owns_http = http is None
@@ -189,10 +201,10 @@ class Worker:
             settings, self._http, self.crm, self.queue, self._retrying
         )
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
-        self._lease_ms = max(settings.reclaim_min_idle_ms, _MIN_LEASE_MS)
-        self.work: WorkQueue = work or StreamWork(
-            redis,
+        self._lease_ms = max(settings.reclaim_min_idle_ms, MIN_LEASE_MS)
+        self.work: WorkQueue = work or open_work(
             self.queue,
+            redis,
             self.consumer,
             reclaim_min_idle_ms=settings.reclaim_min_idle_ms,
             lease_ms=self._lease_ms,
@@ -250,12 +262,15 @@ class Worker:
             await self.aclose()
 
     async def aclose(self) -> None:
-        """Close what the worker opened itself: its HTTP client, its CRM's connections."""
+        """Close what the worker opened itself: its HTTP client, its CRM's connections,
+        its queue backend."""
         close = getattr(self.crm, "aclose", None)
         if self._owns_crm and close is not None:
             await close()
         if self._owns_http:
             await self._http.aclose()
+        if self._owns_queue:
+            await close_queue(self.queue)
 
     async def run_once(self, *, block_ms: int | None = None) -> WorkerReport:
         """One round: take up to ``worker_concurrency`` entries (reclaimed ones first,
@@ -288,8 +303,8 @@ class Worker:
                 await check_redis_persistence(self._redis, self.settings)
                 await self.work.prepare()
                 break
-            except RedisError as exc:
-                log.error("worker cannot reach Redis", extra=log_fields(error=str(exc)))
+            except UNAVAILABLE as exc:
+                log.error(f"worker cannot reach {_store(exc)}", extra=log_fields(error=str(exc)))
                 await asyncio.sleep(1.0)
         probe = getattr(self.crm, "probe", None)
         try:
@@ -316,8 +331,8 @@ class Worker:
                 )
                 if time.monotonic() - self._sizes_at > _SIZES_EVERY_SECONDS:
                     await self._update_sizes()
-            except RedisError as exc:
-                log.error("worker cannot reach Redis", extra=log_fields(error=str(exc)))
+            except UNAVAILABLE as exc:
+                log.error(f"worker cannot reach {_store(exc)}", extra=log_fields(error=str(exc)))
                 await asyncio.sleep(1.0)
                 continue
             except Exception as exc:  # never die silently: log it and go on
@@ -360,10 +375,10 @@ class Worker:
             await asyncio.wait([before])
         try:
             await self._handle(delivery, report)
-        except RedisError as exc:
+        except UNAVAILABLE as exc:
             report.errors += 1
             log.error(
-                "Redis failed while handling an entry: it stays pending and is retried",
+                f"{_store(exc)} failed while handling an entry: it stays pending and is retried",
                 extra=log_fields(entry=delivery.id, kind=delivery.kind, error=str(exc)),
             )
         except Exception as exc:  # a bug: logged, and the lead held for a person
@@ -406,11 +421,11 @@ class Worker:
         for attempt in range(_SETTLE_ATTEMPTS):
             try:
                 return await self.work.settle(delivery, settlement)
-            except RedisError as exc:
+            except UNAVAILABLE as exc:
                 if attempt == _SETTLE_ATTEMPTS - 1:
                     raise
                 log.warning(
-                    "Redis failed while settling an entry: retrying",
+                    f"{_store(exc)} failed while settling an entry: retrying",
                     extra=log_fields(entry=delivery.id, error=str(exc)),
                 )
                 await asyncio.sleep(min(0.25 * 2**attempt, 8.0))
@@ -427,7 +442,7 @@ class Worker:
                     continue
                 try:
                     await self.work.keep(list(self._in_flight.values()))
-                except RedisError as exc:
+                except UNAVAILABLE as exc:
                     log.warning("entries in flight not renewed", extra=log_fields(error=str(exc)))
 
         task = asyncio.create_task(beat())
@@ -439,7 +454,7 @@ class Worker:
 
     async def _update_sizes(self) -> None:
         self._sizes_at = time.monotonic()
-        with contextlib.suppress(RedisError):
+        with contextlib.suppress(*UNAVAILABLE):
             self.metrics.set_sizes(await self.queue.sizes())
 
     def _retrying(self) -> AsyncRetrying:
@@ -462,6 +477,11 @@ class Worker:
             sleep=self._sleep,
             reraise=True,
         )
+
+
+def _store(error: BaseException) -> str:
+    """Which store failed, for messages."""
+    return "Redis" if isinstance(error, RedisError) else "SQS"
 
 
 def _lane(delivery: Delivery) -> str:

@@ -5,7 +5,8 @@ failed notification channels and follow-up photos stay in their holding streams 
 someone puts them back. ``list`` shows them with phone numbers and emails masked;
 ``replay`` moves them onto the stream their worker consumes, each in one transaction.
 Both read the server's Redis from ``FLOWHARNESS_REDIS_URL`` (and the stream prefix from
-``FLOWHARNESS_STREAM_PREFIX``).
+``FLOWHARNESS_STREAM_PREFIX``), or with ``FLOWHARNESS_QUEUE=sqs`` its SQS holding queues
+(``FLOWHARNESS_SQS_*`` and the usual AWS credentials).
 """
 
 from __future__ import annotations
@@ -33,16 +34,17 @@ source_argument = click.argument("source", type=click.Choice(list(SOURCES)))
 
 
 def _run(work: Callable[[LeadQueue], Awaitable[T]]) -> T:
-    """Run ``work`` against the server's Redis; every failure becomes a clear CLI error."""
+    """Run ``work`` against the server's queue; every failure becomes a clear CLI error."""
     import redis.asyncio as aioredis
     from redis.exceptions import RedisError
 
     from harness.cli._server_settings import load_or_explain
-    from reference_server import LeadQueue
-    from reference_server.exceptions import ReferenceServerError
+    from reference_server._backends import close_queue, open_queue
+    from reference_server._redis import connect
+    from reference_server.exceptions import QueueUnavailableError, ReferenceServerError
 
     settings = load_or_explain(None, "nothing")
-    if not settings.redis_url:
+    if settings.queue == "redis" and not settings.redis_url:
         raise click.ClickException(
             "FLOWHARNESS_REDIS_URL is not set: without it the server keeps leads in an "
             "embedded in-memory Redis that nothing else can reach, so there is nothing to "
@@ -51,9 +53,14 @@ def _run(work: Callable[[LeadQueue], Awaitable[T]]) -> T:
     url = settings.redis_url
 
     async def main() -> T:
-        redis = aioredis.from_url(url, decode_responses=True)
+        # on SQS the holding queues need no Redis: an unused embedded one stands in
+        redis = aioredis.from_url(url, decode_responses=True) if url else connect(settings)
         try:
-            return await work(LeadQueue(redis, settings.stream_prefix))
+            queue = open_queue(settings, redis, wait_seconds=1)  # SQS: listing long-polls
+            try:
+                return await work(queue)
+            finally:
+                await close_queue(queue)
         finally:
             await redis.aclose()
 
@@ -61,6 +68,8 @@ def _run(work: Callable[[LeadQueue], Awaitable[T]]) -> T:
         return asyncio.run(main())
     except RedisError as exc:
         raise click.ClickException(f"Redis at FLOWHARNESS_REDIS_URL failed: {exc}") from exc
+    except QueueUnavailableError as exc:
+        raise click.ClickException(f"{exc} (FLOWHARNESS_SQS_ENDPOINT_URL, AWS_*)") from exc
     except ReferenceServerError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -103,13 +112,14 @@ def list_held(source: str, limit: int | None, as_json: bool) -> None:
     if not rows:
         click.echo(f"nothing held in {source}")
         return
+    width = max(17, *(len(row["id"]) for row in rows))  # SQS message ids are 36 long
     click.echo(
-        f"{'ID':<17} {'LEAD':<32} {'REASON':<24} {'TRIES':>5} {'REPLAYS':>7} {'AT':<29} ERROR"
+        f"{'ID':<{width}} {'LEAD':<32} {'REASON':<24} {'TRIES':>5} {'REPLAYS':>7} {'AT':<29} ERROR"
     )
     for row in rows:
         tries = "" if row["attempts"] is None else str(row["attempts"])
         click.echo(
-            f"{row['id']:<17} {row['lead_id']:<32} {row['reason']:<24} {tries:>5} "
+            f"{row['id']:<{width}} {row['lead_id']:<32} {row['reason']:<24} {tries:>5} "
             f"{row['replays']:>7} {row['at']:<29} {row['error']}"
         )
 
@@ -131,7 +141,8 @@ def replay(
     """Put entries of SOURCE back on the stream their worker reads.
 
     A lead goes back to the CRM (an upsert), a failed notification to its one channel,
-    a photo to its download. Each entry moves in one Redis transaction.
+    a photo to its download. Each entry moves in one Redis transaction (on SQS: sent,
+    then deleted; a repeat of the send is dropped as a duplicate).
 
     Exits 1 when an asked-for entry or lead was not replayed (not found, or unusable).
     """

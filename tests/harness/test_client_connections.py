@@ -14,10 +14,12 @@ import contextlib
 import gc
 import socket
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -30,8 +32,8 @@ ERROR = b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\nerror"
 
 class ClosesAfterErrors:
     """A keep-alive HTTP/1.1 server: body ``fail`` gets a 500 and poisons the connection
-    (the next request on it is dropped unanswered), ``drop`` is dropped unanswered, any
-    other body gets 200."""
+    (the next request on it is dropped unanswered), ``drop`` is dropped unanswered,
+    ``slow`` gets 200 after 0.5 s, any other body gets 200."""
 
     def __init__(self) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -63,6 +65,9 @@ class ClosesAfterErrors:
                 if body == b"fail":
                     conn.sendall(ERROR)  # and no "Connection: close"
                     poisoned = True
+                elif body == b"slow":
+                    time.sleep(0.5)
+                    conn.sendall(OK)
                 else:
                     conn.sendall(OK)
 
@@ -137,6 +142,27 @@ async def test_async_client_sends_after_a_500_on_a_fresh_connection(
             assert (await client.send(body=b"drop")).outcome is Outcome.NO_HTTP_RESPONSE_ERROR
             assert (await client.send(body=b"ok")).status == 200
     assert server.connections >= 2 * ROUNDS  # a new connection after each 500 and drop
+
+
+@pytest.mark.anyio
+async def test_a_dropped_exchange_leaves_the_requests_beside_it_answered(
+    server: ClosesAfterErrors, public_pem: bytes, app_secret: str
+) -> None:
+    """The fresh pool after a drop is for the next requests: those running on the old one
+    finish there (closing it under them failed them and left their sockets open)."""
+    async with AsyncFlowClient(server.url, **_settings(public_pem, app_secret)) as client:
+        results: dict[str, Any] = {}
+
+        async def send(name: str, body: bytes) -> None:
+            results[name] = await client.send(body=body)
+
+        async with anyio.create_task_group() as group:
+            for n in range(3):
+                group.start_soon(send, f"slow{n}", b"slow")
+            await anyio.sleep(0.2)  # the slow ones are waiting for their answers
+            group.start_soon(send, "drop", b"drop")
+    assert results.pop("drop").outcome is Outcome.NO_HTTP_RESPONSE_ERROR
+    assert [r.status for r in results.values()] == [200, 200, 200]
 
 
 def test_the_server_really_drops_a_reused_connection(

@@ -36,7 +36,8 @@ def test_the_extras_hold_the_packages_that_do() -> None:
     assert any(r.startswith("hypothesis") for r in extras["hypothesis"])
     assert any(r.startswith("respx") for r in extras["respx"])
     assert any(r.startswith("locust") for r in extras["load"])
-    assert extras["all"] == ["flowharness[hypothesis,respx,load,bench,postgres]"]
+    assert any(r.startswith("aiobotocore") for r in extras["sqs"])
+    assert extras["all"] == ["flowharness[hypothesis,respx,load,bench,postgres,sqs]"]
 
 
 def test_the_plugin_imports_nothing_heavy() -> None:

@@ -2,9 +2,11 @@
 
 Every part is its own process on a free loopback port: a redis-server with AOF,
 ``flowharness mocks up`` (HubSpot, Slack, email, Cloud API), ``flowharness serve`` and
-one or more ``python -m reference_server worker``. They read the shipped defaults
-(``.env.example``) except where the deployment must point them: keys and secrets, the
-Redis URL, the mocks' URLs and credentials, and whatever a test passes as ``settings``.
+one or more ``python -m reference_server worker``; with ``queue="sqs"`` also moto's SQS
+server, the endpoint and workers set to ``FLOWHARNESS_QUEUE=sqs``. They read the shipped
+defaults (``.env.example``) except where the deployment must point them: keys and
+secrets, the Redis URL (and SQS endpoint, with AWS credentials in the environment), the
+mocks' URLs and credentials, and whatever a test passes as ``settings``.
 The children run in a scratch directory (the spool file lands there, as it would in a
 service's working directory) and are stopped by PID when the block ends, failed or not.
 
@@ -35,9 +37,12 @@ from mocks.cloud_api import CloudApiAdmin
 from mocks.crm.hubspot import HubSpotAdmin, HubSpotContact
 from mocks.email import EmailAdmin
 from mocks.slack import SlackAdmin
-from reference_server import FlowTokens
+from reference_server import FlowTokens, Settings, StreamNames, held
+from reference_server._backends import close_queue, open_queue
+from reference_server._redis import connect
+from reference_server.exceptions import QueueUnavailableError
 
-from ._processes import Child, RedisProcess, free_port, wait_until
+from ._processes import AWS_ENV, Child, MotoProcess, RedisProcess, free_port, wait_until
 
 TOKEN_SECRET = "deployment-token-secret"
 FLOW_ID = "1188776655"
@@ -98,8 +103,17 @@ class Deployment:
     """Start parts with :meth:`start_redis`, :meth:`start_mocks`, :meth:`start_endpoint`,
     :meth:`start_worker`; :func:`deployed` stops them all."""
 
-    def __init__(self, workdir: Path, private_key: Any, app_secret: str, settings: dict[str, str]):
+    def __init__(
+        self,
+        workdir: Path,
+        private_key: Any,
+        app_secret: str,
+        settings: dict[str, str],
+        queue: str = "redis",
+    ):
         self.workdir = workdir
+        self.queue = queue
+        self.moto: MotoProcess | None = None
         self.app_secret = app_secret
         self.public_pem = crypto.public_key_pem(private_key)
         self._private_pem = crypto.private_key_pem(private_key).decode()
@@ -120,6 +134,13 @@ class Deployment:
         self.redis = RedisProcess(path, free_port())
         self.redis.start()
         return self.redis
+
+    def start_sqs(self) -> MotoProcess:
+        path = self.workdir / "moto"
+        path.mkdir(parents=True, exist_ok=True)
+        self.moto = MotoProcess(path, free_port())
+        self.moto.start()
+        return self.moto
 
     def start_mocks(self) -> None:
         names = ["hubspot", "slack", "email", "cloud_api"]
@@ -163,6 +184,9 @@ class Deployment:
             "FLOWHARNESS_PHONE_NUMBER_ID": "106540352242922",
             "FLOWHARNESS_NOTIFY_WHATSAPP_TO": STAFF_WHATSAPP,
         }
+        if self.moto is not None:  # the queue is SQS: where it is, and AWS's usual variables
+            values |= {"FLOWHARNESS_QUEUE": "sqs", "FLOWHARNESS_SQS_ENDPOINT_URL": self.moto.url}
+            values |= AWS_ENV
         return values | self.settings
 
     def start_endpoint(self, *options: str) -> Child:
@@ -195,7 +219,7 @@ class Deployment:
         return worker
 
     def _child(self, name: str, command: list[str], env: dict[str, str] | None = None) -> Child:
-        base = {k: v for k, v in os.environ.items() if not k.startswith("FLOWHARNESS_")}
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("FLOWHARNESS_", "AWS_"))}
         base.pop("REDIS_URL", None)
         log = self.workdir / f"{name}-{len(self.children)}.log"
         child = Child(name, command, base | (env or {}), log, cwd=self.workdir).start()
@@ -207,6 +231,8 @@ class Deployment:
             child.stop()
         if self.redis is not None:
             self.redis.stop()
+        if self.moto is not None:
+            self.moto.stop()
 
     # -- using it --------------------------------------------------------------------
 
@@ -234,13 +260,59 @@ class Deployment:
         with self.admin("cloud_api") as admin:
             return CloudApiAdmin(admin).messages(to=STAFF_WHATSAPP.lstrip("+"))
 
-    def streams(self) -> dict[str, list[dict[str, str]]]:
+    def _queue_settings(self) -> Settings:
         assert self.redis is not None
-        with redis.Redis.from_url(self.redis.url, decode_responses=True) as client:
-            return {
-                name: [fields for _, fields in client.xrange(f"leads:{name}")]
-                for name in ("incoming", "dead", "parked", "notify")
-            }
+        values: dict[str, Any] = {"redis_url": self.redis.url}
+        if self.moto is not None:
+            values |= {"queue": "sqs", "sqs_endpoint_url": self.moto.url}
+            values |= {"sqs_region": AWS_ENV["AWS_DEFAULT_REGION"], "sqs_create_queues": False}
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    def _on_queue(self, work: Any) -> Any:
+        """Run ``work(queue)`` on the deployment's queue (Redis Streams or SQS)."""
+
+        async def main() -> Any:
+            settings = self._queue_settings()
+            client = connect(settings)
+            queue = open_queue(settings, client, wait_seconds=1)  # as `flowharness leads`
+            try:
+                return await work(queue)
+            finally:
+                await close_queue(queue)
+                await client.aclose()
+
+        env = AWS_ENV if self.moto is not None else {}
+        saved = {name: os.environ.get(name) for name in env}
+        os.environ.update(env)
+        try:
+            return asyncio.run(main())
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+    def sizes(self) -> dict[str, int]:
+        """Entries in every stream or queue by label (waiting or in flight, or held)."""
+        if self.moto is None:  # read as before SQS came: no event loop in the test's thread
+            assert self.redis is not None
+            labels = StreamNames.for_prefix("leads").by_label()
+            with redis.Redis.from_url(self.redis.url, decode_responses=True) as client:
+                return {label: int(client.xlen(name)) for label, name in labels.items()}
+        return dict(self._on_queue(lambda queue: queue.sizes()))
+
+    def held(self, source: str) -> list[dict[str, str]]:
+        """The fields of the entries held in ``dead`` or ``parked`` (SQS: received and put back)."""
+        if self.moto is None:
+            assert self.redis is not None
+            with redis.Redis.from_url(self.redis.url, decode_responses=True) as client:
+                return [fields for _, fields in client.xrange(f"leads:{source}")]
+
+        async def read(queue: Any) -> list[dict[str, str]]:
+            return [entry.fields for entry in await held(queue, source)]  # type: ignore[arg-type]
+
+        return list(self._on_queue(read))
 
     def client(self, timeout: float = 10.0) -> AsyncFlowClient:
         return AsyncFlowClient(
@@ -294,12 +366,15 @@ def deployed(
     settings: dict[str, str] | None = None,
     workers: int = 1,
     serve_options: Sequence[str] = (),
+    queue: str = "redis",
 ) -> Iterator[Deployment]:
-    """Redis, the mocks, the endpoint (``flowharness serve`` with ``serve_options``) and
-    ``workers`` worker processes, stopped by PID after."""
-    deployment = Deployment(workdir, private_key, app_secret, settings or {})
+    """Redis (and SQS on moto for ``queue="sqs"``), the mocks, the endpoint (``flowharness
+    serve`` with ``serve_options``) and ``workers`` worker processes, stopped by PID after."""
+    deployment = Deployment(workdir, private_key, app_secret, settings or {}, queue)
     try:
         deployment.start_redis()
+        if queue == "sqs":
+            deployment.start_sqs()
         deployment.start_mocks()
         deployment.start_endpoint(*serve_options)
         for _ in range(workers):
@@ -322,7 +397,7 @@ def wait_for(condition: Any, timeout: float, what: str) -> None:
         try:
             if condition():
                 return
-        except (httpx.HTTPError, redis.RedisError) as exc:
+        except (httpx.HTTPError, redis.RedisError, QueueUnavailableError) as exc:
             last_error = exc
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} ({last_error})")

@@ -26,6 +26,7 @@ from mocks.crm.salesforce import create_service as salesforce_service
 from mocks.email import MailServer
 from mocks.slack import create_service as slack_service
 from reference_server import Settings, Worker, create_app
+from reference_server._backends import close_queue
 
 SALES_TEAM, OPS_TEAM = "TSALES", "TOPS"
 SALES_INBOX, OPS_INBOX = "sales@example.com", "ops@example.com"
@@ -152,7 +153,8 @@ async def make_stack(public_pem: Any, app_secret: str) -> AsyncIterator[Callable
         await client.__aenter__()
         http = httpx.AsyncClient()
         https.append(http)
-        worker = Worker(settings, app.state.redis, http=http, sleep=no_sleep)
+        # the app's queue: its Redis (or SQS) client, whatever the backend
+        worker = Worker(settings, app.state.redis, http=http, sleep=no_sleep, queue=app.state.queue)
         stack = Stack(app, client, worker)
         opened.append(stack)
         return stack
@@ -163,5 +165,6 @@ async def make_stack(public_pem: Any, app_secret: str) -> AsyncIterator[Callable
         await stack.app.state.alerter.drain()
         await stack.app.state.http.aclose()
         await stack.app.state.redis.aclose()
+        await close_queue(stack.app.state.queue)
     for http in https:
         await http.aclose()

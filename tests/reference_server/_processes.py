@@ -1,5 +1,5 @@
-"""Real processes for the as-deployed tests: redis-server with AOF, and child processes
-stopped by PID whatever happens to the test.
+"""Real processes for the as-deployed tests: redis-server with AOF, moto's SQS server,
+and child processes stopped by PID whatever happens to the test.
 
 ``RedisProcess`` keeps its port and data directory across :meth:`RedisProcess.kill` and
 :meth:`RedisProcess.start`, so a restarted server replays its AOF like a deployed one.
@@ -19,16 +19,27 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-__all__ = ["Child", "RedisProcess", "free_port", "redis_process", "wait_until"]
+__all__ = [
+    "AWS_ENV",
+    "Child",
+    "MotoProcess",
+    "RedisProcess",
+    "free_port",
+    "moto_process",
+    "redis_process",
+    "wait_until",
+]
 NO_RETRY = Retry(NoBackoff(), 0)  # polling: one try each time (redis-py retries by default)
 
 
@@ -178,6 +189,64 @@ def redis_process(workdir: Path, *, appendonly: bool = True) -> Iterator[RedisPr
     """A started :class:`RedisProcess` in ``workdir`` (created), stopped by PID after."""
     workdir.mkdir(parents=True, exist_ok=True)
     server = RedisProcess(workdir, free_port(), appendonly=appendonly)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    # never the machine's own AWS set-up
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+"""What a process talking to moto needs: any credentials, one region, no AWS files."""
+
+
+@dataclass
+class MotoProcess:
+    """moto's real server (``python -m moto.server``) on a loopback port: SQS over HTTP."""
+
+    workdir: Path
+    port: int
+    host: str = "127.0.0.1"
+    child: Child | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> None:
+        command = [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)]
+        env = dict(os.environ) | AWS_ENV
+        self.child = Child("moto_server", command, env, self.workdir / "moto.log").start()
+
+        def answering() -> bool:
+            assert self.child is not None
+            if not self.child.alive():
+                raise RuntimeError(f"moto_server did not start: {self.child.output()[-500:]}")
+            try:
+                return httpx.get(f"{self.url}/moto-api/data.json", timeout=1).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_until(answering, timeout, "moto_server to answer")
+
+    def stop(self) -> None:
+        if self.child is not None:
+            self.child.stop()
+
+
+@contextlib.contextmanager
+def moto_process(workdir: Path) -> Iterator[MotoProcess]:
+    """A started :class:`MotoProcess` in ``workdir`` (created), stopped by PID after."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    server = MotoProcess(workdir, free_port())
     try:
         server.start()
         yield server

@@ -1,9 +1,12 @@
-"""Fixtures for the reference server: settings, apps, tokens, clients, and Redis backends."""
+"""Fixtures for the reference server: settings, apps, tokens, clients, Redis and the
+worker's queue backends (Redis Streams on fakeredis or redis-server, SQS on moto)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,10 +16,12 @@ import redis as redis_py
 
 from harness import crypto
 from harness.client import AsyncFlowClient
-from reference_server import FlowTokens, Settings, create_app
+from reference_server import FlowTokens, Settings, _sqs_replay, create_app
+from reference_server._backends import close_queue
 from reference_server._redis import connect
 
-from ._processes import RedisProcess, redis_process
+from ._processes import AWS_ENV, MotoProcess, RedisProcess, moto_process, redis_process
+from ._queue_backends import QueueBackend
 
 TOKEN_SECRET = "token-secret-for-tests"
 PHONE = "+33612345678"
@@ -38,12 +43,21 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+def _need(available: bool, what: str, reason: str) -> None:
+    """Skip without ``what``; in CI, whose set-up installs it, fail instead."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"no {what} in CI: {reason}")
+    pytest.skip(f"no {what}: {reason}")
+
+
 def _need_redis_server() -> None:
-    if shutil.which("redis-server") is None:
-        reason = "redis-server is not installed (apt-get install redis-server)"
-        if os.environ.get("CI"):  # .ci/run installs redis-server: its absence is a failure
-            pytest.fail(f"no real Redis in CI: {reason}")
-        pytest.skip(f"no real Redis: {reason}")
+    _need(
+        shutil.which("redis-server") is not None,
+        "real Redis",
+        "redis-server is not installed (apt-get install redis-server)",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +66,83 @@ def real_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProces
     _need_redis_server()
     with redis_process(tmp_path_factory.mktemp("redis")) as server:
         yield server
+
+
+def _need_moto() -> None:
+    found = all(importlib.util.find_spec(m) is not None for m in ("moto", "aiobotocore"))
+    _need(found, "SQS", "moto[server] or aiobotocore is not installed (pip install -e '.[dev]')")
+
+
+@pytest.fixture(scope="session")
+def moto_sqs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoProcess]:
+    """moto's real server on a loopback port, shared by the session (queues per test)."""
+    _need_moto()
+    with moto_process(tmp_path_factory.mktemp("moto")) as server:
+        yield server
+
+
+@pytest.fixture
+def sqs_settings(moto_sqs: MotoProcess, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Settings for the SQS backend on moto, with queues of this test's own (created at
+    first use, as the shipped default says); AWS credentials in the environment."""
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+    # moto's short poll sees every entry: no long poll needed to be sure a queue is empty
+    monkeypatch.setattr(_sqs_replay, "_CONFIRM_WAIT_SECONDS", 0)
+    return {
+        "queue": "sqs",
+        "sqs_endpoint_url": moto_sqs.url,
+        "sqs_region": "us-east-1",
+        "sqs_queue_prefix": f"t{uuid.uuid4().hex[:12]}",
+    }
+
+
+@pytest.fixture(
+    params=[
+        "fakeredis",
+        pytest.param("redis-server", marks=pytest.mark.redis_server),
+        pytest.param("sqs", marks=pytest.mark.sqs),
+    ]
+)
+async def queue_backend(
+    request: pytest.FixtureRequest, make_settings
+) -> AsyncIterator[QueueBackend]:
+    """The worker's queue on Redis Streams (fakeredis, redis-server) or on SQS (moto)."""
+    overrides: dict[str, Any] = {"redis_url": None}
+    if request.param == "redis-server":
+        overrides["redis_url"] = request.getfixturevalue("redis_url_real")
+    elif request.param == "sqs":
+        overrides |= request.getfixturevalue("sqs_settings")
+    backend = QueueBackend.open(request.param, overrides, make_settings)
+    yield backend
+    await backend.close()
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("redis-server", marks=pytest.mark.redis_server),
+        pytest.param("sqs", marks=[pytest.mark.redis_server, pytest.mark.sqs]),
+    ]
+)
+async def shared_backend(
+    request: pytest.FixtureRequest, make_settings
+) -> AsyncIterator[QueueBackend]:
+    """A backend separate worker processes share: Redis Streams on a real redis-server,
+    or SQS on moto with that redis-server for the marks (as deployed)."""
+    overrides: dict[str, Any] = {"redis_url": request.getfixturevalue("redis_url_real")}
+    if request.param == "sqs":
+        overrides |= request.getfixturevalue("sqs_settings")
+    backend = QueueBackend.open(request.param, overrides, make_settings)
+    yield backend
+    await backend.close()
+
+
+@pytest.fixture
+def redis_url_real(real_redis: RedisProcess) -> str:
+    """The real redis-server's URL, flushed first."""
+    with redis_py.Redis.from_url(real_redis.url) as client:
+        client.flushall()
+    return real_redis.url
 
 
 @pytest.fixture
@@ -123,6 +214,7 @@ async def app(settings: Settings):
     await application.state.alerter.drain()
     await application.state.http.aclose()
     await application.state.redis.aclose()
+    await close_queue(application.state.queue)
 
 
 @pytest.fixture

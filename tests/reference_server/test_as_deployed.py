@@ -2,9 +2,11 @@
 
 A redis-server with AOF, ``flowharness mocks up``, ``flowharness serve`` and the worker
 as its own process (two, in the second test), every setting at its documented default
-but the addresses and secrets. Leads go in through the Flow client over HTTP; each is
-then found in the CRM, in the sales Slack channel, in the sales inbox and in the staff
-WhatsApp chat, with its own data and its record link.
+but the addresses and secrets; each test twice: the queue on Redis Streams (the
+default), and on SQS (moto's server) with ``FLOWHARNESS_QUEUE=sqs`` added. Leads go
+in through the Flow client over HTTP; each is then found in the CRM, in the sales Slack
+channel, in the sales inbox and in the staff WhatsApp chat, with its own data and its
+record link.
 """
 
 from __future__ import annotations
@@ -28,13 +30,15 @@ from ._deployment import (
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis_server]
+QUEUES = ["redis", pytest.param("sqs", marks=pytest.mark.sqs)]
 
 
+@pytest.mark.parametrize("queue", QUEUES)
 def test_leads_reach_the_crm_and_every_channel_with_the_shipped_defaults(
-    tmp_path, private_key, app_secret
+    tmp_path, private_key, app_secret, queue
 ):
     people = [Person(n) for n in range(1, 13)]
-    with deployed(tmp_path, private_key, app_secret) as d:
+    with deployed(tmp_path, private_key, app_secret, queue=queue) as d:
         results = asyncio.run(d.submit(people, concurrency=4))
         assert all(r.answered for r in results.values()), results
         assert all(s == 200 for r in results.values() for s in r.statuses)
@@ -63,8 +67,8 @@ def test_leads_reach_the_crm_and_every_channel_with_the_shipped_defaults(
                 assert contact.url in text  # the record link staff click
                 assert person.email not in text
                 assert person.phone[3:] not in text
-        streams = d.streams()
-        assert {k: len(v) for k, v in streams.items()} == dict.fromkeys(streams, 0)
+        sizes = d.sizes()
+        assert sizes == dict.fromkeys(sizes, 0)  # nothing waiting, in flight or held
         assert d.slack(OPS_TEAM) == []
         assert d.emails(OPS_INBOX) == []
         for child in d.children:
@@ -72,9 +76,10 @@ def test_leads_reach_the_crm_and_every_channel_with_the_shipped_defaults(
             assert "Logging error" not in child.output(1_000_000), child.name
 
 
-def test_two_worker_processes_share_one_consumer_group(tmp_path, private_key, app_secret):
+@pytest.mark.parametrize("queue", QUEUES)
+def test_two_worker_processes_share_the_work(tmp_path, private_key, app_secret, queue):
     people = [Person(n) for n in range(100, 160)]
-    with deployed(tmp_path, private_key, app_secret, workers=2) as d:
+    with deployed(tmp_path, private_key, app_secret, workers=2, queue=queue) as d:
         with d.admin("hubspot") as admin:  # slow enough that both workers get their share
             admin.add_fault(LatencyFault(seconds=0.3), method="POST", path="/crm/v3/*")
         results = asyncio.run(d.submit(people, concurrency=8))
@@ -101,13 +106,14 @@ def test_two_worker_processes_share_one_consumer_group(tmp_path, private_key, ap
         assert phones == sorted(p.phone for p in people)
 
 
+@pytest.mark.parametrize("queue", QUEUES)
 def test_serve_with_worker_writes_every_lead_at_the_default_log_level(
-    tmp_path, private_key, app_secret
+    tmp_path, private_key, app_secret, queue
 ):
     # the worker in the endpoint's own event loop once died silently on its first lead
     people = [Person(n) for n in range(200, 220)]
     with deployed(
-        tmp_path, private_key, app_secret, workers=0, serve_options=["--with-worker"]
+        tmp_path, private_key, app_secret, workers=0, serve_options=["--with-worker"], queue=queue
     ) as d:
         results = asyncio.run(d.submit(people, concurrency=4))
         assert all(r.answered for r in results.values())

@@ -1,4 +1,5 @@
-"""Follow-up photos: downloaded through the Cloud API, attached to the CRM record."""
+"""Follow-up photos: downloaded through the Cloud API, attached to the CRM record; on
+every queue backend (Redis Streams on fakeredis and redis-server, SQS on moto)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ import httpx
 import pytest
 import respx
 
-from reference_server import LeadQueue
-from reference_server._redis import connect
 from reference_server.worker import Worker
 
+from ._queue_backends import QueueBackend
 from .conftest import PHONE
 
 pytestmark = pytest.mark.anyio
@@ -36,25 +36,24 @@ def cloud_api(respx_mock, *, sha256: str | None = None) -> respx.Route:
     )
 
 
-async def run_attachment(settings) -> tuple[Worker, object, object]:
-    redis = connect(settings)
-    await LeadQueue(redis).add(
-        "leads:attachments",
+async def run_attachment(backend: QueueBackend, **settings) -> tuple[Worker, object, object]:
+    queue = backend.queue
+    await queue.add(
+        queue.streams.attachments,
         {"phone": PHONE, "lead_reference": "L1", "wamid": "wamid.2", "media_id": "MEDIA1",
          "mime_type": "image/jpeg", "sha256": ""},
     )  # fmt: skip
     async with httpx.AsyncClient() as http:
-        worker = Worker(settings, redis, http=http, sleep=no_sleep)
+        worker = backend.worker(backend.settings(**settings), http=http, sleep=no_sleep)
         report = await worker.run_once()
-    failed = await redis.xrange("leads:attachments:failed")
-    left = await redis.xlen("leads:attachments")
-    await redis.aclose()
+    failed = await backend.entries(queue.streams.attachments_failed)
+    left = (await queue.sizes())["attachments"]
     return report, failed, left
 
 
 @respx.mock
-async def test_photo_goes_to_hubspot_files_and_a_note_on_the_contact(respx_mock, make_settings):
-    settings = make_settings(cloud_api_url="https://graph.test", cloud_api_token="cloud-1")
+async def test_photo_goes_to_hubspot_files_and_a_note_on_the_contact(respx_mock, queue_backend):
+    settings = {"cloud_api_url": "https://graph.test", "cloud_api_token": "cloud-1"}
     download = cloud_api(respx_mock)
     respx_mock.post("https://hubspot.test/crm/v3/objects/contacts/search").respond(
         json={"results": [{"id": "77"}]}
@@ -63,7 +62,7 @@ async def test_photo_goes_to_hubspot_files_and_a_note_on_the_contact(respx_mock,
     note = respx_mock.post("https://hubspot.test/crm/v3/objects/notes").respond(
         201, json={"id": "N1"}
     )
-    report, failed, left = await run_attachment(settings)
+    report, failed, left = await run_attachment(queue_backend, **settings)
     assert (report.attached, failed, left) == (1, [], 0)
     assert download.calls.last.request.headers["Authorization"] == "Bearer cloud-1"
     sent = upload.calls.last.request
@@ -78,8 +77,8 @@ async def test_photo_goes_to_hubspot_files_and_a_note_on_the_contact(respx_mock,
 
 
 @respx.mock
-async def test_photo_goes_to_a_salesforce_content_version_on_the_lead(respx_mock, make_settings):
-    settings = make_settings(
+async def test_photo_goes_to_a_salesforce_content_version_on_the_lead(respx_mock, queue_backend):
+    settings = dict(
         crm="salesforce", salesforce_login_url="https://login.sf.test",
         salesforce_client_id="cid", salesforce_client_secret="cs",
         cloud_api_url="https://graph.test", cloud_api_token="cloud-1",
@@ -94,7 +93,7 @@ async def test_photo_goes_to_a_salesforce_content_version_on_the_lead(respx_mock
     version = respx_mock.post(f"{SF}/sobjects/ContentVersion").respond(
         201, json={"id": "068X", "success": True, "errors": []}
     )
-    report, failed, _ = await run_attachment(settings)
+    report, failed, _ = await run_attachment(queue_backend, **settings)
     assert (report.attached, failed) == (1, [])
     body = json.loads(version.calls.last.request.content)
     assert body["FirstPublishLocationId"] == "00Q1"
@@ -103,34 +102,34 @@ async def test_photo_goes_to_a_salesforce_content_version_on_the_lead(respx_mock
 
 
 @respx.mock
-async def test_tampered_media_is_not_attached(respx_mock, make_settings):
-    settings = make_settings(cloud_api_url="https://graph.test", cloud_api_token="cloud-1")
+async def test_tampered_media_is_not_attached(respx_mock, queue_backend):
+    settings = {"cloud_api_url": "https://graph.test", "cloud_api_token": "cloud-1"}
     cloud_api(respx_mock, sha256="0" * 64)
     upload = respx_mock.post("https://hubspot.test/files/v3/files")
-    report, failed, left = await run_attachment(settings)
+    report, failed, left = await run_attachment(queue_backend, **settings)
     assert (report.attachments_failed, left, upload.called) == (1, 0, False)
-    ((_, entry),) = failed
+    (entry,) = failed
     assert (entry["reason"], entry["media_id"]) == ("media_error", "MEDIA1")
     assert "sha256" in entry["error"]
 
 
 @respx.mock
-async def test_photo_waits_for_the_contact_then_gives_up(respx_mock, make_settings):
-    settings = make_settings(
+async def test_photo_waits_for_the_contact_then_gives_up(respx_mock, queue_backend):
+    settings = dict(
         cloud_api_url="https://graph.test", cloud_api_token="cloud-1", retry_max_attempts=3
     )
     cloud_api(respx_mock)
     search = respx_mock.post("https://hubspot.test/crm/v3/objects/contacts/search").respond(
         json={"results": []}
     )
-    report, failed, _ = await run_attachment(settings)
+    report, failed, _ = await run_attachment(queue_backend, **settings)
     assert (report.attachments_failed, search.call_count) == (1, 3)
-    assert failed[0][1]["reason"] == "crm_transient"
+    assert failed[0]["reason"] == "crm_transient"
 
 
 @respx.mock
-async def test_cloud_api_outage_is_retried(respx_mock, make_settings):
-    settings = make_settings(cloud_api_url="https://graph.test", cloud_api_token="cloud-1")
+async def test_cloud_api_outage_is_retried(respx_mock, queue_backend):
+    settings = {"cloud_api_url": "https://graph.test", "cloud_api_token": "cloud-1"}
     cloud_api(respx_mock)
     respx_mock.get(f"{GRAPH}/MEDIA1").mock(
         side_effect=[httpx.Response(503), httpx.ConnectError("reset"),
@@ -141,5 +140,5 @@ async def test_cloud_api_outage_is_retried(respx_mock, make_settings):
     )
     respx_mock.post("https://hubspot.test/files/v3/files").respond(201, json={"id": "F5"})
     respx_mock.post("https://hubspot.test/crm/v3/objects/notes").respond(201, json={"id": "N1"})
-    report, failed, _ = await run_attachment(settings)
+    report, failed, _ = await run_attachment(queue_backend, **settings)
     assert (report.attached, failed) == (1, [])

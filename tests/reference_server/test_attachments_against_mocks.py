@@ -79,9 +79,10 @@ async def lead_then_photo(stack: Any, cloud_api: Any, app_secret: str, token: st
 
 
 async def test_photo_lands_on_the_hubspot_contact_as_a_file_and_a_note(
-    cloud_settings, make_stack, hubspot, cloud_api, app_secret, token
+    queue_backend, cloud_settings, make_stack, hubspot, cloud_api, app_secret, token
 ):
-    stack = await make_stack(cloud_settings())
+    # the webhook queues the photo on the backend's queue (Redis Streams or SQS)
+    stack = await make_stack(cloud_settings(**queue_backend.overrides))
     reference = await lead_then_photo(stack, cloud_api, app_secret, token)
 
     admin = HubSpotAdmin(hubspot.admin)

@@ -9,13 +9,16 @@ during the fault); the whole table is printed at the end of the run, and written
 
 Settings are the shipped defaults except where a fault needs time compressed:
 ``reclaim_min_idle_ms`` is 3 s (not 60 s) where workers are killed, and the retry
-budget is cut where it must run out.
+budget is cut where it must run out. The faults that are about the queue run on both
+backends: Redis Streams and SQS (moto's server, ``FLOWHARNESS_QUEUE=sqs``); on SQS also
+an SQS that stops answering for a while (moto frozen with SIGSTOP, then SIGCONT).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -33,6 +36,7 @@ from ._chaos_table import ROWS, ChaosRow, render
 from ._deployment import OPS_TEAM, SALES_TEAM, Deployment, Person, Submission, deployed, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis_server]
+QUEUES = ["redis", pytest.param("sqs", marks=pytest.mark.sqs)]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -56,9 +60,9 @@ def quiet(d: Deployment, timeout: float = 180) -> None:
     """Wait until nothing is queued, spooled or in flight any more."""
 
     def idle() -> bool:
-        streams = d.streams()
+        sizes = d.sizes()
         health = httpx.get(f"{d.url}healthz", timeout=5).json()
-        return not streams["incoming"] and not streams["notify"] and health["status"] == "ok"
+        return not sizes["incoming"] and not sizes["notify"] and health["status"] == "ok"
 
     wait_for(idle, timeout, "the queue, the spool and the notifications to drain")
 
@@ -81,8 +85,8 @@ def verdict(
     for contact in contacts:  # nobody's record holds another person's data
         props = contact.properties
         assert (props["lastname"], props["email"]) == owners[str(props["phone"])], props
-    streams = d.streams()
-    held = {f["lead_id"] for f in streams["parked"] + streams["dead"]}
+    parked, dead = d.held("parked"), d.held("dead")
+    held = {f["lead_id"] for f in parked + dead}
     alerts = [m.text or "" for m in d.slack(OPS_TEAM)]
     statuses = [s for r in results.values() for s in r.statuses]
     assert not [s for s in statuses if s is not None and s >= 500], "an answer was a 5xx"
@@ -106,8 +110,8 @@ def verdict(
         submitted=len(results),
         answered=len(answered),
         in_crm=sum(1 for r in answered if by_phone[r.person.phone] == 1),
-        parked=len(streams["parked"]),
-        dead=len(streams["dead"]),
+        parked=len(parked),
+        dead=len(dead),
         duplicates=duplicates,
         p99=p99(results),
         notes=notes,
@@ -133,13 +137,19 @@ def people(first: int, count: int) -> list[Person]:
     return [Person(n) for n in range(first, first + count)]
 
 
+def _on(queue: str) -> str:
+    """The table row's note of the backend, when it is not the default."""
+    return " [SQS]" if queue == "sqs" else ""
+
+
 # -- the faults ------------------------------------------------------------------------
 
 
-def test_worker_killed_mid_crm_call_three_times(tmp_path, private_key, app_secret):
+@pytest.mark.parametrize("queue", QUEUES)
+def test_worker_killed_mid_crm_call_three_times(tmp_path, private_key, app_secret, queue):
     waves = [people(1000 + 100 * k, 15) for k in range(3)]
     settings = {"FLOWHARNESS_RECLAIM_MIN_IDLE_MS": "3000"}
-    with deployed(tmp_path, private_key, app_secret, settings=settings) as d:
+    with deployed(tmp_path, private_key, app_secret, settings=settings, queue=queue) as d:
         with d.admin("hubspot") as admin:  # creates take 1.5 s: time to die in the middle
             admin.add_fault(
                 LatencyFault(seconds=1.5), method="POST", path="/crm/v3/objects/contacts"
@@ -160,7 +170,7 @@ def test_worker_killed_mid_crm_call_three_times(tmp_path, private_key, app_secre
         quiet(d)
         with d.admin("hubspot") as admin:
             redone = admin.count(method="PATCH")
-        verdict(d, crowd, results, "worker SIGKILLed mid-CRM-call (3 times)",
+        verdict(d, crowd, results, f"worker SIGKILLed mid-CRM-call (3 times){_on(queue)}",
                 notes=f"reclaimed after 3 s; {redone} written again as updates")  # fmt: skip
 
 
@@ -202,17 +212,18 @@ def test_crm_503_for_a_while_then_back(tmp_path, private_key, app_secret):
         assert row.dead == 0
 
 
-def test_crm_down_past_the_retry_budget_then_replayed(tmp_path, private_key, app_secret):
+@pytest.mark.parametrize("queue", QUEUES)
+def test_crm_down_past_the_retry_budget_then_replayed(tmp_path, private_key, app_secret, queue):
     crowd = people(4000, 20)
     settings = {
         "FLOWHARNESS_RETRY_MAX_ATTEMPTS": "3",
         "FLOWHARNESS_RETRY_BASE_DELAY_SECONDS": "0.2",
     }
-    with deployed(tmp_path, private_key, app_secret, settings=settings) as d:
+    with deployed(tmp_path, private_key, app_secret, settings=settings, queue=queue) as d:
         with d.admin("hubspot") as admin:
             admin.add_fault(StatusFault(status=503), path="/crm/*")
         results = asyncio.run(d.submit(crowd, concurrency=6))
-        row = verdict(d, crowd, results, "CRM down past the retry budget (3 tries)",
+        row = verdict(d, crowd, results, f"CRM down past the retry budget (3 tries){_on(queue)}",
                       notes="each dead letter alerted with its replay command")  # fmt: skip
         assert (row.dead, row.in_crm) == (len(crowd), 0)
         alerts = [m.text or "" for m in d.slack(OPS_TEAM)]
@@ -274,35 +285,64 @@ def test_endpoint_killed_mid_load(tmp_path, private_key, app_secret):
         assert all(r.answered for r in results.values())
 
 
-def test_five_way_double_taps_for_50_people(tmp_path, private_key, app_secret):
+@pytest.mark.parametrize("queue", QUEUES)
+def test_five_way_double_taps_for_50_people(tmp_path, private_key, app_secret, queue):
     crowd = people(7000, 50)
-    with deployed(tmp_path, private_key, app_secret) as d:
+    with deployed(tmp_path, private_key, app_secret, queue=queue) as d:
         results = asyncio.run(d.submit(crowd, concurrency=10, taps=5))
         assert all(r.statuses == [200] * 5 for r in results.values())
-        verdict(d, crowd, results, "5 identical taps at once, 50 people")
+        verdict(d, crowd, results, f"5 identical taps at once, 50 people{_on(queue)}")
         references = [r.reference for r in results.values()]
         told = [m.text or "" for m in d.slack(SALES_TEAM)]
         assert len(told) == len(crowd)  # staff told once per person
         assert all(sum(ref in text for text in told) == 1 for ref in references if ref)
 
 
-def test_two_phones_sharing_an_email(tmp_path, private_key, app_secret):
+@pytest.mark.parametrize("queue", QUEUES)
+def test_two_phones_sharing_an_email(tmp_path, private_key, app_secret, queue):
     first = people(8000, 10)
     second = people(8500, 10)
     forms = {b.n: b.form(email=a.email) for a, b in zip(first, second, strict=True)}
     owners = {p.phone: (p.last_name, p.email) for p in first} | {
         b.phone: (b.last_name, a.email) for a, b in zip(first, second, strict=True)
     }
-    with deployed(tmp_path, private_key, app_secret) as d:
+    with deployed(tmp_path, private_key, app_secret, queue=queue) as d:
         results = asyncio.run(d.submit(first + second, concurrency=20, forms=forms))
-        row = verdict(d, first + second, results, "two phones sharing an e-mail (10 pairs)",
+        row = verdict(d, first + second, results,
+                      f"two phones sharing an e-mail (10 pairs){_on(queue)}",
                       owners=owners, notes="one of each pair parked, naming both")  # fmt: skip
         assert (row.in_crm, row.parked) == (10, 10)
         contacts = {c.properties["phone"]: c for c in d.contacts()}
-        for entry in d.streams()["parked"]:
+        for entry in d.held("parked"):
             assert entry["reason"] == "crm_conflict"
             (alert,) = [
                 m.text or "" for m in d.slack(OPS_TEAM) if entry["lead_id"] in (m.text or "")
             ]
             assert entry["existing_id"] in alert
             assert entry["existing_id"] in {c.id for c in contacts.values()}
+
+
+@pytest.mark.sqs
+def test_sqs_unreachable_for_a_while(tmp_path, private_key, app_secret):
+    crowd = people(9000, 60)
+    with deployed(tmp_path, private_key, app_secret, queue="sqs") as d:
+        results: dict[int, Submission] = {}
+        spooled_during = 0
+
+        async def chaos() -> None:
+            nonlocal spooled_during
+            assert d.moto is not None
+            assert d.moto.child is not None
+            await until(lambda: sum(r.answered for r in results.values()) >= 20, 60, "20 leads")
+            os.kill(d.moto.child.pid, signal.SIGSTOP)  # it answers nothing, keeps its queues
+            before = sum(r.answered for r in results.values())
+            try:
+                await asyncio.sleep(5.0)  # confirmations go on meanwhile, into the spool
+            finally:
+                os.kill(d.moto.child.pid, signal.SIGCONT)
+            spooled_during = sum(r.answered for r in results.values()) - before
+
+        asyncio.run(alongside(d.submit(crowd, concurrency=4, results=results), chaos))
+        assert spooled_during > 0, "no lead was confirmed while SQS was unreachable"
+        verdict(d, crowd, results, "SQS unreachable for 5 s (moto SIGSTOPped) [SQS]",
+                notes=f"{spooled_during} confirmed meanwhile (spooled)")  # fmt: skip

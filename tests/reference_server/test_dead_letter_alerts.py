@@ -1,5 +1,5 @@
 """A dead-lettered lead alerts operations (Slack, Teams, email; masked), once per lead,
-with the ``flowharness leads replay`` command that brings it back."""
+with the ``flowharness leads replay`` command that brings it back; on every queue backend."""
 
 # Fixtures come in by import, so test arguments "redefine" them:
 # ruff: noqa: F811
@@ -11,10 +11,7 @@ import pytest
 from mocks.slack import SlackAdmin
 from mocks.teams import TeamsAdmin
 from mocks.teams import create_service as teams_service
-from reference_server import LeadQueue
-from reference_server._redis import connect
 from reference_server.exceptions import CrmPermanentError, CrmTransientError
-from reference_server.worker import Worker
 
 from ._doubles import ScriptedCrm, lead
 from ._mock_wiring import (  # noqa: F401  (fixtures)
@@ -49,19 +46,21 @@ def teams(_served_teams):
 
 
 async def test_a_dead_lettered_lead_alerts_ops_once_with_the_replay_command(
-    wired_settings, slack, teams, mock_smtp
+    queue_backend, wired_settings, slack, teams, mock_smtp
 ):
-    settings = wired_settings(retry_max_attempts=3, alert_teams_webhook_url=teams.url + TEAMS_PATH)
-    redis = connect(settings)
+    settings = wired_settings(
+        **queue_backend.overrides,
+        retry_max_attempts=3,
+        alert_teams_webhook_url=teams.url + TEAMS_PATH,
+    )
     crm = ScriptedCrm(*[CrmTransientError("HubSpot answered 503") for _ in range(3)])
     async with httpx.AsyncClient() as http:
-        worker = Worker(settings, redis, crm=crm, http=http, sleep=no_sleep)
-        await LeadQueue(redis).enqueue(lead(1))
+        worker = queue_backend.worker(settings, crm=crm, http=http, sleep=no_sleep)
+        await queue_backend.queue.enqueue(lead(1))
         report = await worker.run_once()
         assert report.dead_lettered == 1
         for _ in range(3):  # later rounds find nothing more to send
             await worker.run_once()
-    await redis.aclose()
 
     (slack_alert,) = SlackAdmin(slack.admin).messages(team=OPS_TEAM)
     (teams_alert,) = TeamsAdmin(teams.admin).messages()
@@ -75,15 +74,13 @@ async def test_a_dead_lettered_lead_alerts_ops_once_with_the_replay_command(
     assert SlackAdmin(slack.admin).messages(team=SALES_TEAM) == []
 
 
-async def test_a_permanent_refusal_alerts_too(wired_settings, slack):
-    settings = wired_settings(smtp_host=None)
-    redis = connect(settings)
+async def test_a_permanent_refusal_alerts_too(queue_backend, wired_settings, slack):
+    settings = wired_settings(**queue_backend.overrides, smtp_host=None)
     crm = ScriptedCrm(CrmPermanentError("HubSpot refused to create the contact (403)"))
     async with httpx.AsyncClient() as http:
-        worker = Worker(settings, redis, crm=crm, http=http, sleep=no_sleep)
-        await LeadQueue(redis).enqueue(lead(2))
+        worker = queue_backend.worker(settings, crm=crm, http=http, sleep=no_sleep)
+        await queue_backend.queue.enqueue(lead(2))
         assert (await worker.run_once()).dead_lettered == 1
-    await redis.aclose()
     (alert,) = SlackAdmin(slack.admin).messages(team=OPS_TEAM)
     assert "crm_permanent" in (alert.text or "")
     assert "flowharness leads replay dead --lead L2" in (alert.text or "")

@@ -1,42 +1,81 @@
-"""``flowharness leads list|replay`` against a real redis-server, personal data masked."""
+"""``flowharness leads list|replay`` against a real redis-server and against SQS (moto's
+server), personal data masked."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import pytest
-import redis
 from click.testing import CliRunner
 
 from harness.cli import main
-from reference_server import LeadQueue
-from reference_server._redis import connect
+from reference_server import held
 
-from ._processes import RedisProcess
+from ._queue_backends import QueueBackend, backend_env
 
 PHONE, EMAIL = "+33612345678", "ana.lima@example.com"
+T = TypeVar("T")
+
+
+class CliBackend:
+    """A backend the CLI reaches through its environment; the test reads it in between."""
+
+    def __init__(self, name: str, overrides: dict[str, Any], make_settings: Any):
+        self.name = name
+        self.overrides = overrides
+        self.make_settings = make_settings
+
+    @property
+    def env(self) -> dict[str, str | None]:
+        env: dict[str, str | None] = {"REDIS_URL": None, "FLOWHARNESS_REDIS_URL": None}
+        return env | backend_env(self.overrides)
+
+    def run(self, work: Callable[[QueueBackend], Awaitable[T]]) -> T:
+        async def main() -> T:
+            backend = QueueBackend.open(self.name, self.overrides, self.make_settings)
+            try:
+                return await work(backend)
+            finally:
+                await backend.close()
+
+        return asyncio.run(main())
+
+    def lead_ids(self, source: str) -> list[str]:
+        async def read(backend: QueueBackend) -> list[str]:
+            if source == "incoming":
+                return [f["lead_id"] for f in await backend.incoming()]
+            return [e.lead_id for e in await held(backend.queue, source)]  # type: ignore[arg-type]
+
+        return self.run(read)
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("redis-server", marks=pytest.mark.redis_server),
+        pytest.param("sqs", marks=pytest.mark.sqs),
+    ]
+)
+def cli_backend(request: pytest.FixtureRequest, make_settings) -> CliBackend:
+    if request.param == "sqs":
+        overrides = {"redis_url": None, **request.getfixturevalue("sqs_settings")}
+    else:
+        overrides = {"redis_url": request.getfixturevalue("redis_url_real")}
+    return CliBackend(request.param, overrides, make_settings)
 
 
 @pytest.fixture
-def redis_env(real_redis: RedisProcess) -> dict[str, str | None]:
-    with redis.Redis.from_url(real_redis.url) as client:
-        client.flushall()
-    return {"FLOWHARNESS_REDIS_URL": real_redis.url, "REDIS_URL": None}
-
-
-@pytest.fixture
-def dead_ids(redis_env, make_settings) -> list[str]:
+def dead_ids(cli_backend) -> list[str]:
     """Two dead-lettered leads whose error text carries a phone number and an email."""
 
-    async def seed() -> list[str]:
-        client = connect(make_settings(redis_url=redis_env["FLOWHARNESS_REDIS_URL"]))
-        queue = LeadQueue(client)
+    async def seed(backend: QueueBackend) -> list[str]:
         ids = []
         for n in (1, 2):
             lead = {"lead_id": f"L{n}", "phone": PHONE, "email": EMAIL}
             ids.append(
-                await queue.dead_letter(
+                await backend.queue.dead_letter(
                     f"L{n}",
                     json.dumps(lead),
                     reason="retry_budget_exhausted",
@@ -44,19 +83,17 @@ def dead_ids(redis_env, make_settings) -> list[str]:
                     attempts=5,
                 )
             )
-        await client.aclose()
         return ids
 
-    return asyncio.run(seed())
+    return cli_backend.run(seed)
 
 
 def invoke(env, *args: str, input: str | None = None):
     return CliRunner().invoke(main, ["leads", *args], env=env, input=input)
 
 
-@pytest.mark.redis_server
-def test_list_shows_held_leads_masked(redis_env, dead_ids):
-    result = invoke(redis_env, "list", "dead")
+def test_list_shows_held_leads_masked(cli_backend, dead_ids):
+    result = invoke(cli_backend.env, "list", "dead")
     assert result.exit_code == 0, result.output
     for entry_id, lead_id in zip(dead_ids, ("L1", "L2"), strict=True):
         assert entry_id in result.output
@@ -68,9 +105,8 @@ def test_list_shows_held_leads_masked(redis_env, dead_ids):
     assert EMAIL not in result.output
 
 
-@pytest.mark.redis_server
-def test_list_json_is_one_masked_object_a_line(redis_env, dead_ids):
-    result = invoke(redis_env, "list", "dead", "--json", "--limit", "1")
+def test_list_json_is_one_masked_object_a_line(cli_backend, dead_ids):
+    result = invoke(cli_backend.env, "list", "dead", "--json", "--limit", "1")
     assert result.exit_code == 0, result.output
     (row,) = [json.loads(line) for line in result.output.splitlines()]
     assert (row["id"], row["lead_id"], row["attempts"], row["replays"]) == (dead_ids[0], "L1", 5, 0)
@@ -81,33 +117,34 @@ def test_list_json_is_one_masked_object_a_line(redis_env, dead_ids):
     assert EMAIL not in row["error"]
 
 
-@pytest.mark.redis_server
-def test_replay_asks_first_and_moves_each_entry_once(redis_env, dead_ids, real_redis):
-    refused = invoke(redis_env, "replay", "dead", "--all", input="n\n")
+def test_replay_asks_first_and_moves_each_entry_once(cli_backend, dead_ids):
+    env = cli_backend.env
+    refused = invoke(env, "replay", "dead", "--all", input="n\n")
     assert refused.exit_code == 1
-    with redis.Redis.from_url(real_redis.url, decode_responses=True) as client:
-        assert client.xlen("leads:dead") == 2
+    assert cli_backend.lead_ids("dead") == ["L1", "L2"]
 
-        done = invoke(redis_env, "replay", "dead", "--id", dead_ids[0], input="y\n")
-        assert done.exit_code == 0, done.output
-        assert "1 replayed" in done.output
-        again = invoke(redis_env, "replay", "dead", "--id", dead_ids[0], "--yes")
-        assert again.exit_code == 1
-        assert "already replayed" in again.output
-        assert client.xlen("leads:incoming") == 1
-        ((_, back),) = client.xrange("leads:incoming")
-        assert (back["lead_id"], back["replays"]) == ("L1", "1")
+    done = invoke(env, "replay", "dead", "--id", dead_ids[0], input="y\n")
+    assert done.exit_code == 0, done.output
+    assert "1 replayed" in done.output
+    again = invoke(env, "replay", "dead", "--id", dead_ids[0], "--yes")
+    assert again.exit_code == 1
+    assert "already replayed" in again.output
 
-        rest = invoke(redis_env, "replay", "dead", "--all", "--yes")
-        assert rest.exit_code == 0, rest.output
-        assert client.xlen("leads:dead") == 0
-        assert client.xlen("leads:incoming") == 2
-    assert "nothing held" in invoke(redis_env, "list", "dead").output
+    async def incoming(backend: QueueBackend) -> list[dict[str, str]]:
+        return await backend.incoming()
+
+    (back,) = cli_backend.run(incoming)
+    assert (back["lead_id"], back["replays"]) == ("L1", "1")
+
+    rest = invoke(env, "replay", "dead", "--all", "--yes")
+    assert rest.exit_code == 0, rest.output
+    assert cli_backend.lead_ids("dead") == []
+    assert sorted(cli_backend.lead_ids("incoming")) == ["L1", "L2"]
+    assert "nothing held" in invoke(env, "list", "dead").output
 
 
-@pytest.mark.redis_server
-def test_replay_needs_ids_or_all(redis_env):
-    result = invoke(redis_env, "replay", "parked")
+def test_replay_needs_ids_or_all(cli_backend):
+    result = invoke(cli_backend.env, "replay", "parked")
     assert result.exit_code == 2
     assert "--id" in result.output
 
@@ -118,21 +155,29 @@ def test_without_redis_url_it_refuses():
     assert "FLOWHARNESS_REDIS_URL is not set" in result.output
 
 
-@pytest.mark.redis_server
-def test_a_bad_entry_id_is_refused(redis_env):
-    result = invoke(redis_env, "replay", "dead", "--id", "yesterday", "--yes")
+def test_a_bad_entry_id_is_refused(cli_backend):
+    result = invoke(cli_backend.env, "replay", "dead", "--id", "yesterday", "--yes")
     assert result.exit_code == 1
-    assert "not a stream entry id" in result.output
+    assert "not a stream entry id" in result.output or "not an SQS message id" in result.output
 
 
-@pytest.mark.redis_server
-def test_replay_by_lead_reference_as_the_alert_says(redis_env, dead_ids):
-    moved = invoke(redis_env, "replay", "dead", "--lead", "L2", "--yes")
+def test_replay_by_lead_reference_as_the_alert_says(cli_backend, dead_ids):
+    moved = invoke(cli_backend.env, "replay", "dead", "--lead", "L2", "--yes")
     assert moved.exit_code == 0, moved.output
     assert f"replayed {dead_ids[1]}" in moved.output
-    with redis.Redis.from_url(redis_env["FLOWHARNESS_REDIS_URL"], decode_responses=True) as r:
-        assert [f["lead_id"] for _, f in r.xrange("leads:incoming")] == ["L2"]
-        assert [f["lead_id"] for _, f in r.xrange("leads:dead")] == ["L1"]
-    again = invoke(redis_env, "replay", "dead", "--lead", "L2", "--yes")
+    assert cli_backend.lead_ids("incoming") == ["L2"]
+    assert cli_backend.lead_ids("dead") == ["L1"]
+    again = invoke(cli_backend.env, "replay", "dead", "--lead", "L2", "--yes")
     assert again.exit_code == 1
     assert "no entry of lead L2" in again.output
+
+
+@pytest.mark.sqs
+def test_an_unreachable_sqs_is_a_clear_error(sqs_settings):
+    env = {"REDIS_URL": None, "FLOWHARNESS_REDIS_URL": None, "FLOWHARNESS_QUEUE": "sqs",
+           "FLOWHARNESS_SQS_REGION": "us-east-1", "FLOWHARNESS_SQS_TIMEOUT_SECONDS": "0.5",
+           "FLOWHARNESS_SQS_ENDPOINT_URL": "http://127.0.0.1:9"}  # fmt: skip
+    result = invoke(env, "list", "dead")
+    assert result.exit_code == 1
+    assert "SQS" in result.output
+    assert "Traceback" not in result.output

@@ -1,5 +1,6 @@
 """Replaying what the worker put aside: dead-lettered and parked leads, failed
-notification channels and photos come back once, never twice, with their data."""
+notification channels and photos come back once, never twice, with their data; on every
+queue backend (Redis Streams on fakeredis and redis-server, SQS on moto)."""
 
 # Fixtures come in by import, so test arguments "redefine" them:
 # ruff: noqa: F811
@@ -16,9 +17,7 @@ import respx
 from mocks._core import StatusFault
 from mocks.crm.hubspot import HubSpotAdmin
 from reference_server import CrmResult, LeadQueue, held, replay
-from reference_server._redis import connect
 from reference_server.exceptions import ReplayError
-from reference_server.worker import Worker
 
 from ._mock_wiring import (  # noqa: F401  (fixtures)
     _served_hubspot,
@@ -31,6 +30,7 @@ from ._mock_wiring import (  # noqa: F401  (fixtures)
     slack,
     wired_settings,
 )
+from ._queue_backends import entries
 from .conftest import GOOD_FORM
 from .fake_hubspot import FakeHubSpot
 
@@ -51,10 +51,10 @@ class CountingCrm:
 
 
 async def test_a_dead_lead_replayed_after_the_crm_recovers_lands_once(
-    wired_settings, make_stack, hubspot, token
+    queue_backend, wired_settings, make_stack, hubspot, token
 ):
     hubspot.admin.add_fault(StatusFault(status=503), path="/crm/*", times=2)
-    stack = await make_stack(wired_settings(retry_max_attempts=2))
+    stack = await make_stack(wired_settings(**queue_backend.overrides, retry_max_attempts=2))
     done = await stack.client.data_exchange("CONFIRM", {**GOOD_FORM, "confirmed": True}, token)
     reference = done.payload["data"]["extension_message_response"]["params"]["lead_reference"]
     assert (await stack.worker.run_once()).dead_lettered == 1
@@ -69,7 +69,7 @@ async def test_a_dead_lead_replayed_after_the_crm_recovers_lands_once(
     )
     first = await replay(queue, "dead")
     assert list(first.moved) == [entry.id]
-    ((_, back),) = await stack.app.state.redis.xrange(queue.streams.incoming)
+    (back,) = await entries(queue, queue.streams.incoming)
     assert back["lead"] == entry.fields["lead"]  # the lead's data, untouched
     assert (back["replayed_from"], back["replays"]) == ("dead", "1")
 
@@ -84,14 +84,13 @@ async def test_a_dead_lead_replayed_after_the_crm_recovers_lands_once(
     assert (sizes["incoming"], sizes["dead"]) == (0, 0)
 
 
-async def test_a_replayed_lead_that_fails_again_keeps_counting(make_settings, redis_url):
+async def test_a_replayed_lead_that_fails_again_keeps_counting(queue_backend):
     crm = FakeHubSpot(is_down=lambda: True)
-    settings = make_settings(redis_url=redis_url, retry_max_attempts=1)
-    redis = connect(settings)
-    queue = LeadQueue(redis)
+    settings = queue_backend.settings(retry_max_attempts=1)
+    queue = queue_backend.queue
     await queue.enqueue(LEAD)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=crm.app())) as http:
-        worker = Worker(settings, redis, http=http, sleep=no_sleep)
+        worker = queue_backend.worker(settings, http=http, sleep=no_sleep)
         await worker.run_once()
         for expected in (1, 2):
             assert (await replay(queue, "dead")).count == 1
@@ -102,12 +101,10 @@ async def test_a_replayed_lead_that_fails_again_keeps_counting(make_settings, re
         assert (await replay(queue, "dead")).count == 1
         assert (await worker.run_once()).synced == 1
     assert crm.references() == ["L7"]
-    await redis.aclose()
 
 
-async def test_concurrent_replays_move_each_entry_once(make_settings, redis_url):
-    redis = connect(make_settings(redis_url=redis_url))
-    queue = LeadQueue(redis)
+async def test_concurrent_replays_move_each_entry_once(queue_backend):
+    queue = queue_backend.queue
     for n in range(6):
         lead = {**LEAD, "lead_id": f"L{n}"}
         await queue.dead_letter(
@@ -117,28 +114,25 @@ async def test_concurrent_replays_move_each_entry_once(make_settings, redis_url)
     assert sum(r.count for r in reports) == 6
     moved = [old for r in reports for old in r.moved]
     assert len(set(moved)) == 6
-    entries = await redis.xrange(queue.streams.incoming)
-    assert sorted(fields["lead_id"] for _, fields in entries) == [f"L{n}" for n in range(6)]
-    assert await redis.xlen(queue.streams.dead) == 0
-    await redis.aclose()
+    back = await queue_backend.incoming()
+    assert sorted(fields["lead_id"] for fields in back) == [f"L{n}" for n in range(6)]
+    assert await held(queue, "dead") == []
 
 
-async def test_a_parked_lead_goes_back_to_incoming(settings):
-    redis = connect(settings)
-    queue = LeadQueue(redis)
+async def test_a_parked_lead_goes_back_to_incoming(queue_backend):
+    queue = queue_backend.queue
     await queue.park("L7", json.dumps(LEAD), error="bad email", errors=[{"name": "email"}])
     await queue.dead_letter("L8", json.dumps(LEAD), reason="x", error="y", attempts=1)
     report = await replay(queue, "parked", limit=5)
     assert report.count == 1
-    ((_, back),) = await redis.xrange(queue.streams.incoming)
+    (back,) = await queue_backend.incoming()
     assert (back["lead_id"], back["replayed_from"]) == ("L7", "parked")
-    assert await redis.xlen(queue.streams.dead) == 1  # other sources untouched
-    await redis.aclose()
+    assert len(await held(queue, "dead")) == 1  # other sources untouched
 
 
 @respx.mock
-async def test_a_failed_channel_is_replayed_alone(make_settings):
-    settings = make_settings(
+async def test_a_failed_channel_is_replayed_alone(queue_backend):
+    settings = queue_backend.settings(
         notify_slack_webhook_url="https://hooks.slack.test/N",
         notify_teams_webhook_url="https://teams.test/hook",
         notify_max_attempts=2,
@@ -146,12 +140,11 @@ async def test_a_failed_channel_is_replayed_alone(make_settings):
     slack = respx.post("https://hooks.slack.test/N")
     slack.side_effect = [httpx.Response(500)] * 2 + [httpx.Response(200)]
     teams = respx.post("https://teams.test/hook").respond(200)
-    redis = connect(settings)
-    queue = LeadQueue(redis)
+    queue = queue_backend.queue
     crm = CountingCrm()
     await queue.enqueue(LEAD)
     async with httpx.AsyncClient() as http:
-        worker = Worker(settings, redis, crm=crm, http=http, sleep=no_sleep)
+        worker = queue_backend.worker(settings, crm=crm, http=http, sleep=no_sleep)
         assert (await worker.run_once()).notifications_failed == 1
         (failed,) = await held(queue, "notify_failed")
         assert (failed.lead_id, failed.reason) == ("L7", "channel_failed:slack")
@@ -161,12 +154,10 @@ async def test_a_failed_channel_is_replayed_alone(make_settings):
     assert (slack.call_count, teams.call_count) == (3, 1)  # teams is not told twice
     assert crm.calls == 1
     assert await held(queue, "notify_failed") == []
-    await redis.aclose()
 
 
-async def test_failed_photos_go_back_and_unusable_entries_stay(settings):
-    redis = connect(settings)
-    queue = LeadQueue(redis)
+async def test_failed_photos_go_back_and_unusable_entries_stay(queue_backend):
+    queue = queue_backend.queue
     streams = queue.streams
     photo = {"phone": "+33612345678", "lead_reference": "R1", "media_id": "M1", "wamid": "W1"}
     good = await queue.add(streams.attachments_failed, photo | {"reason": "media_error"})
@@ -177,24 +168,21 @@ async def test_failed_photos_go_back_and_unusable_entries_stay(settings):
     report = await replay(queue, "attachments_failed")
     assert list(report.moved) == [good]
     assert list(report.unusable) == [broken]
-    ((_, back),) = await redis.xrange(streams.attachments)
+    (back,) = await queue_backend.entries(streams.attachments)
     assert {k: back[k] for k in photo} == photo
     assert back["replays"] == "1"
     assert [e.id for e in await held(queue, "attachments_failed")] == [broken]
     assert list((await replay(queue, "dead")).unusable) == [garbled]
-    await redis.aclose()
 
 
 @pytest.mark.parametrize(
     ("source", "options", "message"),
     [
         ("incoming", {}, "choose one of"),
-        ("dead", {"ids": ["not-an-id"]}, "not a stream entry id"),
+        ("dead", {"ids": ["not-an-id"]}, "not a stream entry id|not an SQS message id"),
         ("dead", {"limit": 0}, "at least 1"),
     ],
 )
-async def test_bad_replay_requests_say_what_is_wrong(settings, source, options, message):
-    redis = connect(settings)
+async def test_bad_replay_requests_say_what_is_wrong(queue_backend, source, options, message):
     with pytest.raises(ReplayError, match=message):
-        await replay(LeadQueue(redis), source, **options)
-    await redis.aclose()
+        await replay(queue_backend.queue, source, **options)

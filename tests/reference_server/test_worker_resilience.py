@@ -1,4 +1,5 @@
-"""The worker against a misbehaving CRM: killed mid-call, slow, down then back."""
+"""The worker against a misbehaving CRM: killed mid-call, slow, down then back; on every
+queue backend (a killed worker process: Redis Streams and SQS on real servers)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,12 @@ import time
 
 import httpx
 import pytest
-import redis as sync_redis
 
 from harness.client import AsyncFlowClient, Outcome
 from harness.testing import run_server
-from reference_server import CONSUMER_GROUP, LeadQueue, create_app
-from reference_server._redis import connect
-from reference_server.worker import Worker
+from reference_server import create_app
 
+from ._queue_backends import backend_env
 from .conftest import GOOD_FORM
 from .fake_hubspot import FakeHubSpot
 
@@ -36,25 +35,15 @@ def wait_until(condition, timeout: float, what: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.redis_server
-def test_worker_killed_mid_crm_call_is_replaced_and_the_lead_lands_once(make_settings, real_redis):
-    with sync_redis.Redis.from_url(real_redis.url) as r:
-        r.flushall()
+@pytest.mark.anyio
+async def test_worker_killed_mid_crm_call_is_replaced_and_the_lead_lands_once(shared_backend):
     crm = FakeHubSpot(hang_creates=1)
     with run_server(crm.app()) as crm_url:
-        settings = make_settings(
-            redis_url=real_redis.url, hubspot_base_url=crm_url, reclaim_min_idle_ms=300
-        )
-
-        async def enqueue() -> None:
-            redis = connect(settings)
-            await LeadQueue(redis).enqueue(lead(1))
-            await redis.aclose()
-
-        asyncio.run(enqueue())
+        settings = shared_backend.settings(hubspot_base_url=crm_url, reclaim_min_idle_ms=300)
+        await shared_backend.queue.enqueue(lead(1))
         env = {
             **os.environ,
-            "FLOWHARNESS_REDIS_URL": real_redis.url,
+            **backend_env(shared_backend.overrides, settings),
             "FLOWHARNESS_HUBSPOT_BASE_URL": crm_url,
             "FLOWHARNESS_HUBSPOT_TOKEN": "hs-token",
             "FLOWHARNESS_WORKER_BLOCK_MS": "100",
@@ -73,28 +62,23 @@ def test_worker_killed_mid_crm_call_is_replaced_and_the_lead_lands_once(make_set
                 process.wait()
             process.stderr.close()  # type: ignore[union-attr]
         assert crm.contacts == {}  # the hung call wrote nothing
-
-        async def replace() -> tuple[int, int, int, int]:
-            redis = connect(settings)
-            pending = (await redis.xpending("leads:incoming", CONSUMER_GROUP))["pending"]
-            await asyncio.sleep(0.4)  # past reclaim_min_idle_ms
-            async with httpx.AsyncClient() as http:
-                report = await Worker(settings, redis, http=http, consumer="heir").run_once()
-            left = (await redis.xpending("leads:incoming", CONSUMER_GROUP))["pending"]
-            await redis.aclose()
-            return pending, report.reclaimed, report.synced, left
-
-        assert asyncio.run(replace()) == (1, 1, 1, 0)
+        assert await shared_backend.in_flight() == 1
+        await shared_backend.reclaimable(idle_ms=300)
+        async with httpx.AsyncClient() as http:
+            heir = shared_backend.worker(settings, http=http, consumer="heir")
+            report = await heir.run_once()
+        assert (report.reclaimed, report.synced) == (1, 1)
+        assert await shared_backend.in_flight() == 0
     assert crm.references() == ["L1"]
     assert crm.create_calls == 2  # the hung one, then the heir's
 
 
 @pytest.mark.slow
 @pytest.mark.anyio
-async def test_slow_crm_never_slows_the_flow(make_settings, public_pem, app_secret, token):
+async def test_slow_crm_never_slows_the_flow(queue_backend, public_pem, app_secret, token):
     crm = FakeHubSpot(create_delay=10.0)
     with run_server(crm.app()) as crm_url:
-        settings = make_settings(
+        settings = queue_backend.settings(
             hubspot_base_url=crm_url, run_worker=True, worker_block_ms=50, crm_timeout_seconds=30
         )
         app = create_app(settings)
@@ -138,17 +122,16 @@ class Clock:
 
 
 @pytest.mark.anyio
-async def test_crm_down_then_back_delivers_every_lead_once(make_settings, redis_url):
+async def test_crm_down_then_back_delivers_every_lead_once(queue_backend):
     clock = Clock()
     crm = FakeHubSpot(is_down=lambda: clock.now < 10.0)
-    settings = make_settings(redis_url=redis_url, retry_max_attempts=8, retry_max_delay_seconds=8.0)
-    redis = connect(settings)
-    queue = LeadQueue(redis)
+    settings = queue_backend.settings(retry_max_attempts=8, retry_max_delay_seconds=8.0)
+    queue = queue_backend.queue
     for n in range(5):
         await queue.enqueue(lead(n))
     transport = httpx.ASGITransport(app=crm.app())
     async with httpx.AsyncClient(transport=transport) as http:
-        worker = Worker(settings, redis, http=http, sleep=clock.sleep)
+        worker = queue_backend.worker(settings, http=http, sleep=clock.sleep)
         report = await worker.run_once()
         again = await worker.run_once()
     assert (report.synced, report.dead_lettered, again.handled) == (5, 0, 0)
@@ -157,4 +140,3 @@ async def test_crm_down_then_back_delivers_every_lead_once(make_settings, redis_
     assert clock.now >= 10.0
     assert all(d <= 8.0 + 0.5 for d in clock.delays)
     assert set((await queue.sizes()).values()) == {0}
-    await redis.aclose()
