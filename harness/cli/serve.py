@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,6 +14,16 @@ from harness.cli._server_settings import env_file_option, load_or_explain, print
 
 if TYPE_CHECKING:
     from reference_server import Settings
+
+
+_UVICORN: dict[str, Any] = {
+    # uvloop and httptools (uvicorn[standard]): "auto" picks them wherever they install
+    "loop": "auto",
+    "http": "auto",
+    "log_level": "warning",
+    # the endpoint logs every request itself; uvicorn's line would cost as much again
+    "access_log": False,
+}
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
@@ -91,7 +101,7 @@ def serve(
             app = create_app(settings)
             sock = _listening_socket(host, port)
             _announce(host, sock.getsockname()[1], settings, workers)
-            config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=5)
+            config = uvicorn.Config(app, timeout_graceful_shutdown=5, **_UVICORN)
             uvicorn.Server(config).run(sockets=[sock])
             return
         # uvicorn's worker processes build the app themselves, from the environment
@@ -103,7 +113,7 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            log_level="warning",
+            **_UVICORN,
         )
     except (ReferenceServerError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc

@@ -87,5 +87,50 @@ def test_flowharness_serve_answers_over_the_network(private_key, public_pem, app
     finally:
         process.terminate()
         process.wait(timeout=10)
+        logged = process.stderr.read().decode() if process.stderr else ""
         if process.stderr:
             process.stderr.close()
+    # one JSON line per request, from the endpoint; none from uvicorn's access log
+    lines = [json.loads(line) for line in logged.splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line["message"] == "flows request"]
+    assert [(r["action"], r["status"]) for r in requests] == [("ping", 200)]
+    assert requests[0]["elapsed_ms"] >= 0
+    assert requests[0]["logger"] == "reference_server.endpoint"
+    assert "POST / HTTP/1.1" not in logged
+
+
+def test_serve_runs_uvicorn_on_uvloop_and_httptools(monkeypatch, private_key, app_secret):
+    """What ``flowharness serve`` hands uvicorn, caught before it would start serving."""
+    import uvicorn
+    import uvloop
+    from click.testing import CliRunner
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    from harness.cli import main
+
+    configs: list[uvicorn.Config] = []
+
+    def run(server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
+        configs.append(server.config)
+        for sock in sockets or []:
+            sock.close()
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    for name in [n for n in os.environ if n.startswith("FLOWHARNESS_") or n == "REDIS_URL"]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv(
+        "FLOWHARNESS_PRIVATE_KEYS", json.dumps([crypto.private_key_pem(private_key).decode()])
+    )
+    monkeypatch.setenv("FLOWHARNESS_APP_SECRETS", json.dumps([app_secret]))
+    monkeypatch.setenv("FLOWHARNESS_FLOW_TOKEN_SECRETS", json.dumps([TOKEN_SECRET]))
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--env-file", os.devnull])
+    assert result.exit_code == 0, result.output
+    (config,) = configs
+    config.load()
+    assert config.http_protocol_class is HttpToolsProtocol
+    loop = config.get_loop_factory()()
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
+    assert config.access_log is False  # the endpoint logs each request itself
