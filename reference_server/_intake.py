@@ -1,12 +1,13 @@
 """Where a confirmed lead goes: the Redis Stream, or the local spool while Redis is down.
 
 :meth:`LeadIntake.submit` takes the submission's idempotency key, the lead and the
-answer the person gets, and either queues the lead (claim the key, ``XADD``, store the
-answer) or, when Redis fails or is known to be down, puts lead and answer in the spool
-in one fsync'd transaction. Either way the person gets their normal SUCCESS. While the
-spool holds anything, new leads queue behind it, so leads reach the stream in the order
-they were confirmed. :meth:`LeadIntake.drain` moves the spool into the stream, oldest
-first, each lead exactly once, with its answer for the rest of its window.
+answer the person gets, and either queues the lead (``XADD`` and the answer in one
+Redis script, unless an earlier copy's answer is there) or, when Redis fails or is
+known to be down, puts lead and answer in the spool in one fsync'd transaction. Either
+way the person gets their normal SUCCESS. While the spool holds anything, new leads
+queue behind it, so leads reach the stream in the order they were confirmed.
+:meth:`LeadIntake.drain` moves the spool into the stream, oldest first, each lead
+exactly once, with its answer for the rest of its window.
 
 What is deduplicated while Redis is down: repeats of a submission that reach a process
 sharing the same spool file (the processes of one machine), repeats of a submission
@@ -88,15 +89,17 @@ class LeadIntake:
         (then ``lead`` was dropped). Raises :class:`DuplicateInFlightError` when the first
         copy is still running, :class:`SpoolError` when Redis is down and the spool fails."""
         if self.spool is None:
-            return await self._through_redis(key, lead, answer)
+            return await self._through_redis(key, lead, answer, behind_spool=False)
         given = self._recent_answer(key)
+        backlog = False
         if given is None:
-            given = self.spool.answer(key)
+            given, backlog = self.spool.lookup(key)
         if given is not None:
             return given, True
         if self.redis_state.usable():
             try:
-                return self._remember(key, *await self._through_redis(key, lead, answer))
+                queued = await self._through_redis(key, lead, answer, behind_spool=backlog)
+                return self._remember(key, *queued)
             except _RedisFailed as failed:
                 self.redis_state.failed()
                 log.warning(
@@ -124,26 +127,30 @@ class LeadIntake:
         return answer, replayed
 
     async def _through_redis(
-        self, key: str, lead: dict[str, Any], answer: dict[str, Any]
+        self, key: str, lead: dict[str, Any], answer: dict[str, Any], *, behind_spool: bool
     ) -> tuple[dict[str, Any], bool]:
+        """Queue the lead with its answer, or give an earlier copy's answer. ``behind_spool``:
+        the spool holds leads, so this one joins them there (leads reach the stream in
+        the order they were confirmed) under a claim of its key."""
         queued = False
         try:
-            first = await self.idempotency.claim(key)
-            if first is not None:
-                return first, True
-            try:
-                if self.spool is not None and self.spool.has_backlog():
-                    # behind the spool's backlog, so leads reach the stream in order
+            if not behind_spool:  # the lead and its answer in one step
+                first = await self.idempotency.queue_once(key, self.queue, lead, answer)
+                if first is not None:
+                    return first, True
+                replayed = False
+            else:
+                first = await self.idempotency.claim(key)
+                if first is not None:
+                    return first, True
+                try:
                     answer, replayed = await self._to_spool(key, lead, answer)
                     queued = True
                     await self.idempotency.store(key, answer)
-                else:  # the lead and its answer in one transaction
-                    await self.queue.enqueue(lead, answer=self.idempotency.stored(key, answer))
-                    queued, replayed = True, False
-            except BaseException:
-                if not queued:
-                    await self.idempotency.release(key)
-                raise
+                except BaseException:
+                    if not queued:
+                        await self.idempotency.release(key)
+                    raise
         except RedisError as exc:
             if self.spool is None:
                 raise
