@@ -321,12 +321,15 @@ def utf8_safe(value: Any) -> Any:
     """
 
     def walk(node: Any, depth: int) -> Any:
-        if isinstance(node, str):
-            return _SURROGATE.sub("\ufffd", node)
+        if isinstance(node, str):  # ASCII, the usual case, holds no surrogate
+            return node if node.isascii() else _SURROGATE.sub("\ufffd", node)
         if depth > MAX_DATA_DEPTH + 1:
             return node
         if isinstance(node, dict):
-            return {_SURROGATE.sub("\ufffd", k): walk(v, depth + 1) for k, v in node.items()}
+            return {
+                k if k.isascii() else _SURROGATE.sub("\ufffd", k): walk(v, depth + 1)
+                for k, v in node.items()
+            }
         if isinstance(node, list):
             return [walk(v, depth + 1) for v in node]
         return node

@@ -96,9 +96,24 @@ class MaskingFilter(logging.Filter):
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time, level, logger, message, and every ``extra`` field."""
 
+    _second: tuple[int, str] = (-1, "")
+    """The last whole second formatted, and its text: a line per request reuses it."""
+
+    def _time(self, created: float) -> str:
+        """``created`` in ISO 8601 (UTC) to the millisecond, as ``datetime.isoformat`` has it
+        (rounded to the microsecond first)."""
+        second = int(created)
+        micro = round((created - second) * 1e6)
+        if micro >= 1_000_000:
+            second, micro = second + 1, micro - 1_000_000
+        if self._second[0] != second:
+            text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            self._second = (second, text)
+        return f"{self._second[1]}.{micro // 1000:03d}+00:00"
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": self._time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
