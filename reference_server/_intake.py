@@ -22,6 +22,7 @@ staff may be told twice).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import OrderedDict
@@ -78,9 +79,11 @@ class LeadIntake:
         self.spool = spool
         self.redis_state = RedisState()
         self._drain_lock = asyncio.Lock()
-        self._recent: OrderedDict[str, tuple[dict[str, Any], float]] = OrderedDict()
-        """Answers this process gave lately (key -> answer, end of window): for repeats
-        that arrive while Redis, which holds them, is down."""
+        self._recent: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        """Answers this process gave lately (key -> answer JSON, end of window): for
+        repeats that arrive while Redis, which holds them, is down. Kept as text: ten
+        thousand answers as dicts would be ten thousand objects more for every full
+        garbage collection to walk, each a pause of every request in flight."""
 
     async def submit(
         self, key: str, lead: dict[str, Any], answer: dict[str, Any]
@@ -115,12 +118,12 @@ class LeadIntake:
         found = self._recent.get(key)
         if found is None or found[1] <= time.monotonic():
             return None
-        return found[0]
+        return dict(json.loads(found[0]))
 
     def _remember(
         self, key: str, answer: dict[str, Any], replayed: bool
     ) -> tuple[dict[str, Any], bool]:
-        self._recent[key] = (answer, time.monotonic() + self.idempotency.ttl_seconds)
+        self._recent[key] = (json.dumps(answer), time.monotonic() + self.idempotency.ttl_seconds)
         self._recent.move_to_end(key)
         while len(self._recent) > _RECENT_ANSWERS:
             self._recent.popitem(last=False)
