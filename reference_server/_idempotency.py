@@ -35,6 +35,9 @@ _PENDING = "__pending__"
 _PENDING_TTL_SECONDS = 10
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 class DuplicateInFlightError(ReferenceServerError):
     """The same request is still being handled elsewhere; the client should retry."""
 
@@ -52,9 +55,7 @@ def idempotency_key(phone: str, payload: dict[str, Any]) -> str:
         return value
 
     relevant = {k: payload.get(k) for k in ("action", "screen", "data")}
-    canonical = json.dumps(
-        [phone, normalise(relevant)], sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    canonical = _CANONICAL([phone, normalise(relevant)])
     # surrogatepass: a lone surrogate still hashes (the endpoint replaces them before this)
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 

@@ -27,6 +27,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError, ResponseError, WatchError
 
 CONSUMER_GROUP = "lead-workers"
+_LEAD_JSON = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(lead, ensure_ascii=False)
 _SUBMIT = """
 local given = redis.call('GET', KEYS[1])
 if given then return {0, given} end
@@ -138,7 +139,7 @@ class LeadQueue:
             answer[0],
             self.streams.incoming,
             lead["lead_id"],
-            json.dumps(lead, ensure_ascii=False),
+            _LEAD_JSON(lead),
             answer[1],
             answer[2],
         )

@@ -68,10 +68,13 @@ def flip_iv(iv: bytes) -> bytes:
     return bytes(iv).translate(_FLIPPED)
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # built once
+
+
 def _json_bytes(payload: Mapping[str, Any] | bytes) -> bytes:
     if isinstance(payload, bytes):
         return payload
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODE(payload).encode("utf-8")
 
 
 def _reject_constant(name: str) -> Any:
