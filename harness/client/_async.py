@@ -33,6 +33,8 @@ class AsyncFlowClient(BaseClient):
         if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
             raise ConfigurationError("AsyncFlowClient needs an async httpx transport; this is sync")
         self._own_pool = transport is None and isinstance(self.endpoint, str)
+        if not hasattr(self, "_in_flight"):  # the first pool, opened by __init__
+            self._in_flight = {}
         if transport is None and not isinstance(self.endpoint, str):
             transport = httpx.ASGITransport(app=self.endpoint, raise_app_exceptions=False)  # type: ignore[arg-type]
         self._http = httpx.AsyncClient(
@@ -41,6 +43,9 @@ class AsyncFlowClient(BaseClient):
             headers={"User-Agent": _core.USER_AGENT},
             follow_redirects=False,
         )
+
+    _in_flight: dict[httpx.AsyncClient, int]
+    """Requests under way in each connection pool (a failure replaces the pool)."""
 
     async def __aenter__(self) -> AsyncFlowClient:
         return self
@@ -54,7 +59,9 @@ class AsyncFlowClient(BaseClient):
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        for pool in [*self._in_flight, self._http]:  # replaced pools a request still holds
+            await pool.aclose()
+        self._in_flight.clear()
 
     async def close(self) -> None:
         """Same as :meth:`aclose`."""
@@ -143,13 +150,18 @@ class AsyncFlowClient(BaseClient):
         failure: Exception | None = None
         # A deadline for the whole exchange: httpx's timeouts are per read/write and an
         # in-process app has none at all.
-        with anyio.move_on_after(self.timeout):
-            try:
-                response = await self._http.post(
-                    self.url, content=prepared.body, headers=prepared.headers
-                )
-            except httpx.RequestError as exc:
-                failure = exc
+        http = self._http
+        self._in_flight[http] = self._in_flight.get(http, 0) + 1
+        try:
+            with anyio.move_on_after(self.timeout):
+                try:
+                    response = await http.post(
+                        self.url, content=prepared.body, headers=prepared.headers
+                    )
+                except httpx.RequestError as exc:
+                    failure = exc
+        finally:
+            self._in_flight[http] -= 1
         exchange.elapsed = time.perf_counter() - started
         if response is not None:
             self._record_response(exchange, response)
@@ -157,9 +169,14 @@ class AsyncFlowClient(BaseClient):
             self._record_no_response(exchange, failure)
         else:
             self._record_timeout(exchange)
-        if self._own_pool and _core.connection_suspect(exchange):
-            # a 5xx or a broken exchange may leave a half-closed connection in the pool
-            await self._http.aclose()
+        if self._own_pool and _core.connection_suspect(exchange) and self._http is http:
+            # a 5xx or a broken exchange may leave a half-closed connection in the pool:
+            # later requests get a fresh one (once, however many fail together)
             self._open_http(None)
+        if http is not self._http and not self._in_flight[http]:
+            # a replaced pool is closed once no request uses it: closing it under a request
+            # still connecting would leave that connection's socket open for good
+            del self._in_flight[http]
+            await http.aclose()
         self.journal.append(exchange)
         return exchange

@@ -8,6 +8,7 @@ client that reuses it always sees a reset where the endpoint is fine.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import socket
@@ -134,6 +135,30 @@ async def test_async_client_sends_after_a_500_on_a_fresh_connection(
             assert (await client.send(body=b"drop")).outcome is Outcome.NO_HTTP_RESPONSE_ERROR
             assert (await client.send(body=b"ok")).status == 200
     assert server.connections >= 2 * ROUNDS  # a new connection after each 500 and drop
+
+
+@pytest.mark.anyio
+async def test_async_client_closes_every_pool_it_replaces_under_concurrent_failures(
+    server: ClosesAfterErrors, public_pem: bytes, app_secret: str, monkeypatch: Any
+) -> None:
+    """Requests failing together each want a fresh pool: one replaces it, and every pool
+    replaced is closed (a pool replaced twice once kept its connections open forever)."""
+    pools: list[httpx.AsyncClient] = []
+    open_http = AsyncFlowClient._open_http
+
+    def recording(client: AsyncFlowClient, transport: Any) -> None:
+        open_http(client, transport)
+        pools.append(client._http)
+
+    monkeypatch.setattr(AsyncFlowClient, "_open_http", recording)
+    async with AsyncFlowClient(server.url, **_settings(public_pem, app_secret)) as client:
+        for _ in range(ROUNDS):
+            bodies = [b"drop", b"ok", b"fail", b"drop", b"ok", b"drop"] * 2
+            await asyncio.gather(*(client.send(body=body) for body in bodies))
+            assert (await client.send(body=b"ok")).status == 200
+        assert len(pools) > 1
+        assert [pool.is_closed for pool in pools[:-1]] == [True] * (len(pools) - 1)
+    assert pools[-1].is_closed
 
 
 def test_the_server_really_drops_a_reused_connection(
