@@ -21,6 +21,12 @@ Targets:
 Workloads: ``ping``; ``INIT`` (a valid token, the first screen); ``lead`` (the CONFIRM
 submission that stores the answer and queues the lead, a different person each time).
 No worker runs, so no CRM call is made.
+
+``--profile DIR`` also samples each endpoint with py-spy through its measured run and
+prints where its CPU goes, in the groups of benchmarks/profile_groups.py (RSA, other
+crypto, uvicorn/asyncio, framework, logging, metrics, Redis client, spool, endpoint
+code). Sampling slows the endpoint: take the CPU figures from a run without it.
+`make bench` runs this script with 5 s per measurement.
 """
 
 from __future__ import annotations
