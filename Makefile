@@ -40,9 +40,12 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-## bench: benchmarks print figures; they are not tests
+## bench: benchmarks print figures; they are not tests (BENCH_SECONDS per endpoint measurement;
+## the endpoint benchmark needs 2 cores and uses wrk and redis-server when installed)
+BENCH_SECONDS ?= 5
 bench: venv
 	$(BIN)/python benchmarks/crypto_throughput.py
+	$(BIN)/python benchmarks/endpoint_cpu.py --seconds $(BENCH_SECONDS)
 
 ## load-smoke: ~30 s of lead journeys against the reference endpoint on loopback, then
 ## the budget verdict (LOAD_SMOKE_ARGS="--slow 4" shows it failing)

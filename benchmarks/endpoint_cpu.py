@@ -21,6 +21,12 @@ Targets:
 Workloads: ``ping``; ``INIT`` (a valid token, the first screen); ``lead`` (the CONFIRM
 submission that stores the answer and queues the lead, a different person each time).
 No worker runs, so no CRM call is made.
+
+``--profile DIR`` also samples each endpoint with py-spy through its measured run and
+prints where its CPU goes, in the groups of benchmarks/profile_groups.py (RSA, other
+crypto, uvicorn/asyncio, framework, logging, metrics, Redis client, spool, endpoint
+code). Sampling slows the endpoint: take the CPU figures from a run without it.
+`make bench` runs this script with 5 s per measurement.
 """
 
 from __future__ import annotations
@@ -282,11 +288,14 @@ def measure(
         warm = bodies.with_name("warm.txt")
         # a short warm-up on bodies of their own, so the measured ones are all fresh
         drive(url, port, warm, min(2.0, args.seconds), args.connections, args.wrk)
+        spy = profiler(pid, target, workload, args)
         before, redis_before = cpu_seconds(pid), redis_cpu(target)
         started = time.perf_counter()
         result = drive(url, port, bodies, args.seconds, args.connections, args.wrk)
         wall = time.perf_counter() - started
         after, redis_after = cpu_seconds(pid), redis_cpu(target)
+        if spy is not None:
+            spy.wait()
     if result["requests"] > result["bodies"] and workload == "lead":
         print(f"  note: {target.name} {workload}: bodies reused; raise --bodies", file=sys.stderr)
     return Measurement(
@@ -301,6 +310,33 @@ def measure(
         p50_ms=result["p50_us"] / 1000,
         p99_ms=result["p99_us"] / 1000,
     )
+
+
+def py_spy() -> str | None:
+    """py-spy beside this Python (a venv's bin), else on PATH."""
+    beside = Path(sys.executable).parent / "py-spy"
+    return str(beside) if beside.is_file() else shutil.which("py-spy")
+
+
+def profile_path(folder: Path, target: str, workload: str) -> Path:
+    slug = target.replace("reference (", "").replace(")", "")
+    return folder / f"{slug}-{workload}.txt"
+
+
+def profiler(
+    pid: int, target: Target, workload: str, args: argparse.Namespace
+) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling the endpoint through the measured run (on the generator's core)."""
+    if args.profile is None:
+        return None
+    args.profile.mkdir(parents=True, exist_ok=True)
+    output = profile_path(args.profile, target.name, workload)
+    command = [py_spy() or "py-spy", "record", "-p", str(pid), "-f", "raw", "--nolineno"]
+    command += ["-r", "200", "-d", f"{max(int(args.seconds) - 1, 1)}", "-o", str(output)]
+    return subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        preexec_fn=pinned(CLIENT_CORE),
+    )  # fmt: skip
 
 
 def redis_cpu(target: Target) -> float | None:
@@ -386,6 +422,18 @@ def print_ratios(rows: list[Measurement]) -> None:
         )
 
 
+def print_profiles(rows: list[Measurement], folder: Path) -> None:
+    from profile_groups import table
+
+    profiles = {
+        f"{row.target.replace('reference ', '')[:9]} {row.workload}": path
+        for row in rows
+        if (path := profile_path(folder, row.target, row.workload)).is_file()
+    }
+    print(f"\nwhere the endpoint's CPU goes (py-spy samples, {folder}):")
+    print(table(profiles))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="per measurement")
@@ -395,11 +443,21 @@ def main() -> None:
     )
     parser.add_argument("--no-wrk", dest="wrk", action="store_false", help="asyncio driver")
     parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="also record each measured run with py-spy (raw profiles in DIR) and print "
+        "where the endpoint's CPU goes; sampling slows the endpoint, so read CPU figures "
+        "from runs without it",
+    )
+    parser.add_argument(
         "--only", choices=["bare", "redis", "embedded"], action="append", help="targets to run"
     )
     args = parser.parse_args()
     if (os.cpu_count() or 1) < 2:
         raise SystemExit("needs two cores: one for the endpoint, one for the load generator")
+    if args.profile is not None and py_spy() is None:
+        raise SystemExit("--profile needs py-spy (pip install py-spy)")
     if args.wrk and shutil.which("wrk") is None:
         print("wrk not found: using the asyncio driver (its CPU is reported)", file=sys.stderr)
         args.wrk = False
@@ -457,6 +515,8 @@ def main() -> None:
           f"connections, {args.seconds:g} s per measurement")  # fmt: skip
     print_table(rows)
     print_ratios(rows)
+    if args.profile is not None:
+        print_profiles(rows, args.profile)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -115,7 +115,8 @@ class LeadForm:
     consent: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # the fields in order (dataclasses.asdict would deep-copy these plain values)
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 def _required_name(data: dict[str, Any], field: str, label: str) -> str:

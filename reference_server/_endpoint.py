@@ -11,6 +11,10 @@ Decrypted JSON may hold lone surrogates (``"\ud800"`` is valid JSON but no UTF-8
 become U+FFFD before anything reads the request, so no later encoding step can fail.
 Only a confirmed lead touches storage (:class:`LeadIntake`): INIT, BACK, ping and the
 first screen keep working while Redis is down.
+
+:class:`FlowEndpoint` is a plain ASGI app: every request WhatsApp sends takes this path,
+so it reads the body and answers with ASGI messages itself, without a framework's
+request object, routing or dependency resolution (the app serves it ahead of FastAPI).
 """
 
 from __future__ import annotations
@@ -18,13 +22,11 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from fastapi import Request, Response
-
 from harness.crypto import (
-    SIGNATURE_HEADER,
     CryptoError,
     DecryptedRequest,
     KeyRing,
@@ -45,6 +47,12 @@ from reference_server._tokens import FlowTokenClaims, FlowTokens
 from reference_server.exceptions import FlowTokenError, SpoolError
 
 log = logging.getLogger("reference_server.endpoint")
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+_SIGNATURE = b"x-hub-signature-256"  # ASGI header names are lower-case
+_CONTENT_TYPE = (b"content-type", b"text/plain; charset=utf-8")
 _KNOWN_ACTIONS = "ping, INIT, BACK or data_exchange"
 _ACTIONS = {"init": "INIT", "back": "BACK", "data_exchange": "data_exchange", "ping": "ping"}
 
@@ -77,17 +85,20 @@ class FlowEndpoint:
     _spool_alerted: bool = False
     """One alert per process when the spool cannot be written."""
 
-    async def __call__(self, request: Request) -> Response:
+    def __post_init__(self) -> None:
+        self._served = self.settings.served_flow_ids()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one Flows POST (ASGI)."""
         started = time.perf_counter()
         action = "unknown"
         decrypted: DecryptedRequest | None = None
         payload: dict[str, Any] | str
         try:
-            body = await self._read_body(request)
-            if (
-                verify_signature(body, request.headers.get(SIGNATURE_HEADER), self.app_secrets)
-                is None
-            ):
+            body = await self._read_body(scope, receive)
+            if body is None:
+                return  # the client went away before sending it all: no one to answer
+            if verify_signature(body, _header(scope, _SIGNATURE), self.app_secrets) is None:
                 raise _Answer(
                     432, "X-Hub-Signature-256 is missing or does not match the app secret"
                 )
@@ -96,29 +107,41 @@ class FlowEndpoint:
             status, payload = 200, answer
         except _Answer as stop:
             status, payload = stop.status, stop.payload
-        response = self._respond(status, payload, decrypted)
+        content = self._content(payload, decrypted)
         elapsed = time.perf_counter() - started
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-length", b"%d" % len(content)), _CONTENT_TYPE],
+            }
+        )
+        await send({"type": "http.response.body", "body": content})
         self.metrics.observe(action, elapsed, status)
         log.info(
             "flows request",
             extra=log_fields(action=action, status=status, elapsed_ms=round(elapsed * 1000, 2)),
         )
-        return response
 
-    async def _read_body(self, request: Request) -> bytes:
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
         limit = self.settings.max_body_bytes
         too_big = _Answer(413, f"the request body is larger than {limit} bytes")
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             raise too_big
         chunks: list[bytes] = []
         size = 0
-        async for chunk in request.stream():
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
                 raise too_big
             chunks.append(chunk)
-        return b"".join(chunks)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def _decrypt(self, body: bytes) -> DecryptedRequest:
         try:
@@ -216,8 +239,7 @@ class FlowEndpoint:
             claims = self.tokens.verify(raw_token)
         except FlowTokenError as exc:
             raise _Answer(427, {"error_msg": str(exc)}) from exc
-        served = self.settings.served_flow_ids()
-        if served and claims.flow_id not in served:
+        if self._served and claims.flow_id not in self._served:
             log.warning(
                 "flow token of a flow this endpoint does not serve",
                 extra=log_fields(flow_id=claims.flow_id),
@@ -250,15 +272,20 @@ class FlowEndpoint:
         except UnknownScreenError as exc:
             raise _Answer(400, {"error_msg": str(exc)}) from exc
 
-    def _respond(
-        self, status: int, payload: dict[str, Any] | str, decrypted: DecryptedRequest | None
-    ) -> Response:
+    def _content(self, payload: dict[str, Any] | str, decrypted: DecryptedRequest | None) -> bytes:
+        """The body: encrypted once the request was decrypted, else the reason as text."""
         if decrypted is not None and isinstance(payload, dict):
-            return Response(
-                encrypt_response(payload, decrypted.keys), status, media_type="text/plain"
-            )
+            return encrypt_response(payload, decrypted.keys).encode("ascii")
         text = payload if isinstance(payload, str) else str(payload.get("error_msg", ""))
-        return Response(text, status, media_type="text/plain")
+        return text.encode("utf-8")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    """The first ``name`` header of the request (latin-1, as HTTP carries it), or None."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
 
 
 MAX_DATA_DEPTH = 32
@@ -294,12 +321,15 @@ def utf8_safe(value: Any) -> Any:
     """
 
     def walk(node: Any, depth: int) -> Any:
-        if isinstance(node, str):
-            return _SURROGATE.sub("\ufffd", node)
+        if isinstance(node, str):  # ASCII, the usual case, holds no surrogate
+            return node if node.isascii() else _SURROGATE.sub("\ufffd", node)
         if depth > MAX_DATA_DEPTH + 1:
             return node
         if isinstance(node, dict):
-            return {_SURROGATE.sub("\ufffd", k): walk(v, depth + 1) for k, v in node.items()}
+            return {
+                k if k.isascii() else _SURROGATE.sub("\ufffd", k): walk(v, depth + 1)
+                for k, v in node.items()
+            }
         if isinstance(node, list):
             return [walk(v, depth + 1) for v in node]
         return node

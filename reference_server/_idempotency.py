@@ -1,10 +1,16 @@
 """Idempotent submissions: a repeat within the window gets the first answer and does nothing.
 
-The first request claims ``<prefix>:idem:<key>`` with ``SET NX`` and a pending marker,
-then stores its answer in the same key for the window (``idempotency_ttl_seconds``,
-default 5 minutes): the claim and the answer are one key, so the answer lives exactly
-as long as the claim. Concurrent repeats poll until the answer is stored. If the first
-request fails, the marker is removed and a waiting repeat takes over.
+A submission's answer lives in ``<prefix>:idem:<key>`` for the window
+(``idempotency_ttl_seconds``, default 5 minutes). :meth:`Idempotency.queue_once` queues
+the lead and stores the answer in one Redis script, unless the key exists: one round
+trip, and nothing between the check and the write.
+
+When something else must happen between the check and the answer (the lead goes to the
+local spool), the first request claims the key with ``SET NX`` and a pending marker,
+then stores its answer in the same key: the claim and the answer are one key, so the
+answer lives exactly as long as the claim. Repeats that find the marker poll until the
+answer is stored. If the first request fails, the marker is removed and a waiting
+repeat takes over.
 
 The key is the phone number (from the flow token) and the normalised submission: the
 same form sent from two phones is two leads.
@@ -20,12 +26,12 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from reference_server._queue import PENDING as _PENDING
+from reference_server._queue import PENDING_TTL_SECONDS as _PENDING_TTL_SECONDS
+from reference_server._queue import LeadQueue
 from reference_server.exceptions import ReferenceServerError
 
-_PENDING = "__pending__"
-# a crashed first request blocks its repeats no longer than this; a live one holds the
-# claim for a few Redis round trips, each cut off after redis_timeout_seconds
-_PENDING_TTL_SECONDS = 10
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 class DuplicateInFlightError(ReferenceServerError):
@@ -45,9 +51,7 @@ def idempotency_key(phone: str, payload: dict[str, Any]) -> str:
         return value
 
     relevant = {k: payload.get(k) for k in ("action", "screen", "data")}
-    canonical = json.dumps(
-        [phone, normalise(relevant)], sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    canonical = _CANONICAL([phone, normalise(relevant)])
     # surrogatepass: a lone surrogate still hashes (the endpoint replaces them before this)
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -98,10 +102,27 @@ class Idempotency:
         """The answer of a claimed submission, for the whole window."""
         await self._redis.set(self.name(key), json.dumps(answer), ex=self.ttl_seconds)
 
-    def stored(self, key: str, answer: dict[str, Any]) -> tuple[str, str, int]:
-        """(Redis key, value, milliseconds): :meth:`store` to be done in another command's
-        transaction (:meth:`LeadQueue.enqueue`)."""
-        return self.name(key), json.dumps(answer), self.ttl_seconds * 1000
+    async def queue_once(
+        self, key: str, queue: LeadQueue, lead: dict[str, Any], answer: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """None: ``lead`` is queued and ``answer`` stored, in one step. Otherwise the answer
+        of an earlier copy (waiting a little for one still being handled, as :meth:`claim`
+        does), and nothing was queued."""
+        value = json.dumps(answer)
+        deadline = time.monotonic() + self._wait
+        while True:
+            queued, stored = await queue.enqueue_unless_answered(
+                lead, (self.name(key), value, self.ttl_seconds * 1000)
+            )
+            if queued:
+                return None
+            if stored != _PENDING:
+                return dict(json.loads(stored))
+            if time.monotonic() > deadline:
+                raise DuplicateInFlightError(
+                    "an identical request is still being handled; try again in a moment"
+                )
+            await asyncio.sleep(self._poll)
 
     async def release(self, key: str) -> None:
         """Give up a claim (the request failed): a waiting repeat takes over."""

@@ -1,12 +1,13 @@
 """Where a confirmed lead goes: the Redis Stream, or the local spool while Redis is down.
 
 :meth:`LeadIntake.submit` takes the submission's idempotency key, the lead and the
-answer the person gets, and either queues the lead (claim the key, ``XADD``, store the
-answer) or, when Redis fails or is known to be down, puts lead and answer in the spool
-in one fsync'd transaction. Either way the person gets their normal SUCCESS. While the
-spool holds anything, new leads queue behind it, so leads reach the stream in the order
-they were confirmed. :meth:`LeadIntake.drain` moves the spool into the stream, oldest
-first, each lead exactly once, with its answer for the rest of its window.
+answer the person gets, and either queues the lead (``XADD`` and the answer in one
+Redis script, unless an earlier copy's answer is there) or, when Redis fails or is
+known to be down, puts lead and answer in the spool in one fsync'd transaction. Either
+way the person gets their normal SUCCESS. While the spool holds anything, new leads
+queue behind it, so leads reach the stream in the order they were confirmed.
+:meth:`LeadIntake.drain` moves the spool into the stream, oldest first, each lead
+exactly once, with its answer for the rest of its window.
 
 What is deduplicated while Redis is down: repeats of a submission that reach a process
 sharing the same spool file (the processes of one machine), repeats of a submission
@@ -21,6 +22,7 @@ staff may be told twice).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import OrderedDict
@@ -78,9 +80,11 @@ class LeadIntake:
         self.spool = spool
         self.redis_state = RedisState()
         self._drain_lock = asyncio.Lock()
-        self._recent: OrderedDict[str, tuple[dict[str, Any], float]] = OrderedDict()
-        """Answers this process gave lately (key -> answer, end of window): for repeats
-        that arrive while Redis, which holds them, is down."""
+        self._recent: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        """Answers this process gave lately (key -> answer JSON, end of window): for
+        repeats that arrive while Redis, which holds them, is down. Kept as text: ten
+        thousand answers as dicts would be ten thousand objects more for every full
+        garbage collection to walk, each a pause of every request in flight."""
 
     async def submit(
         self, key: str, lead: dict[str, Any], answer: dict[str, Any]
@@ -89,15 +93,17 @@ class LeadIntake:
         (then ``lead`` was dropped). Raises :class:`DuplicateInFlightError` when the first
         copy is still running, :class:`SpoolError` when Redis is down and the spool fails."""
         if self.spool is None:
-            return await self._through_redis(key, lead, answer)
+            return await self._through_redis(key, lead, answer, behind_spool=False)
         given = self._recent_answer(key)
+        backlog = False
         if given is None:
-            given = self.spool.answer(key)
+            given, backlog = self.spool.lookup(key)
         if given is not None:
             return given, True
         if self.redis_state.usable():
             try:
-                return self._remember(key, *await self._through_redis(key, lead, answer))
+                queued = await self._through_redis(key, lead, answer, behind_spool=backlog)
+                return self._remember(key, *queued)
             except _RedisFailed as failed:
                 self.redis_state.failed()
                 log.warning(
@@ -113,38 +119,42 @@ class LeadIntake:
         found = self._recent.get(key)
         if found is None or found[1] <= time.monotonic():
             return None
-        return found[0]
+        return dict(json.loads(found[0]))
 
     def _remember(
         self, key: str, answer: dict[str, Any], replayed: bool
     ) -> tuple[dict[str, Any], bool]:
-        self._recent[key] = (answer, time.monotonic() + self.idempotency.ttl_seconds)
+        self._recent[key] = (json.dumps(answer), time.monotonic() + self.idempotency.ttl_seconds)
         self._recent.move_to_end(key)
         while len(self._recent) > _RECENT_ANSWERS:
             self._recent.popitem(last=False)
         return answer, replayed
 
     async def _through_redis(
-        self, key: str, lead: dict[str, Any], answer: dict[str, Any]
+        self, key: str, lead: dict[str, Any], answer: dict[str, Any], *, behind_spool: bool
     ) -> tuple[dict[str, Any], bool]:
+        """Queue the lead with its answer, or give an earlier copy's answer. ``behind_spool``:
+        the spool holds leads, so this one joins them there (leads reach the stream in
+        the order they were confirmed) under a claim of its key."""
         queued = False
         try:
-            first = await self.idempotency.claim(key)
-            if first is not None:
-                return first, True
-            try:
-                if self.spool is not None and self.spool.has_backlog():
-                    # behind the spool's backlog, so leads reach the stream in order
+            if not behind_spool:  # the lead and its answer in one step
+                first = await self.idempotency.queue_once(key, self.queue, lead, answer)
+                if first is not None:
+                    return first, True
+                replayed = False
+            else:
+                first = await self.idempotency.claim(key)
+                if first is not None:
+                    return first, True
+                try:
                     answer, replayed = await self._to_spool(key, lead, answer)
                     queued = True
                     await self.idempotency.store(key, answer)
-                else:  # the lead and its answer in one transaction
-                    await self.queue.enqueue(lead, answer=self.idempotency.stored(key, answer))
-                    queued, replayed = True, False
-            except BaseException:
-                if not queued:
-                    await self.idempotency.release(key)
-                raise
+                except BaseException:
+                    if not queued:
+                        await self.idempotency.release(key)
+                    raise
         except (RedisError, QueueUnavailableError) as exc:  # SQS, with FLOWHARNESS_QUEUE=sqs
             if self.spool is None:
                 raise

@@ -17,15 +17,32 @@ entries (written by the webhook) carry ``phone``, ``lead_reference``, ``media_id
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import ResponseError, WatchError
+from redis.exceptions import NoScriptError, ResponseError, WatchError
 
 CONSUMER_GROUP = "lead-workers"
+_LEAD_JSON = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(lead, ensure_ascii=False)
+_SUBMIT = """
+local given = redis.call('GET', KEYS[1])
+if given then return {0, given} end
+local id = redis.call('XADD', KEYS[2], '*', 'lead_id', ARGV[1], 'lead', ARGV[2])
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return {1, id}
+"""
+"""KEYS: idempotency key, incoming stream; ARGV: lead id, lead JSON, answer JSON, its
+lifetime in ms. Whatever the key holds (an answer, or a claim in progress) wins."""
+_SUBMIT_SHA = hashlib.sha1(_SUBMIT.encode(), usedforsecurity=False).hexdigest()
+PENDING = "__pending__"
+"""What an idempotency key holds while its first request is still being handled."""
+PENDING_TTL_SECONDS = 10
+"""A crashed first request blocks its repeats no longer than this; a live one holds the
+claim for a few round trips, each cut off after redis_timeout_seconds."""
 DRAINED_TTL_SECONDS = 7 * 24 * 3600
 """How long a drained lead id is remembered (far longer than any spool backlog lasts)."""
 
@@ -104,26 +121,38 @@ class LeadQueue:
                 if "BUSYGROUP" not in str(exc):
                     raise
 
-    async def enqueue(
-        self, lead: dict[str, Any], *, answer: tuple[str, str, int] | None = None
-    ) -> str:
-        """Store the lead durably; returns the stream entry id.
-
-        ``answer`` = (idempotency key, answer JSON, milliseconds it lives) is stored in the
-        same ``MULTI``/``EXEC``: a process that dies right after cannot leave a queued lead
-        whose answer is lost (a repeat would then queue it again).
-        """
+    async def enqueue(self, lead: dict[str, Any]) -> str:
+        """Store the lead durably; returns the stream entry id."""
         fields: dict[Any, Any] = {
             "lead_id": lead["lead_id"],
             "lead": json.dumps(lead, ensure_ascii=False),
         }
-        if answer is None:
-            return str(await self.redis.xadd(self.streams.incoming, fields))
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(self.streams.incoming, fields)
-            pipe.set(answer[0], answer[1], px=answer[2])
-            entry_id, _ = await pipe.execute()
-        return str(entry_id)
+        return str(await self.redis.xadd(self.streams.incoming, fields))
+
+    async def enqueue_unless_answered(
+        self, lead: dict[str, Any], answer: tuple[str, str, int]
+    ) -> tuple[bool, str]:
+        """Queue ``lead`` and store its answer, unless the answer's key exists: one step.
+
+        ``answer`` = (idempotency key, answer JSON, milliseconds it lives). Returns
+        ``(True, entry id)`` when this call queued the lead, else ``(False, what the key
+        holds)``. One script: a single round trip, and Redis runs it whole or not at all,
+        so a process that dies right after cannot leave a queued lead whose answer is
+        lost (a repeat would queue it again), nor an answer without its lead.
+        """
+        keys_and_args = (
+            answer[0],
+            self.streams.incoming,
+            lead["lead_id"],
+            _LEAD_JSON(lead),
+            answer[1],
+            answer[2],
+        )
+        try:
+            queued, value = await self.redis.evalsha(_SUBMIT_SHA, 2, *keys_and_args)
+        except NoScriptError:  # a restarted Redis has no scripts: EVAL caches it again
+            queued, value = await self.redis.eval(_SUBMIT, 2, *keys_and_args)
+        return bool(queued), str(value)
 
     async def enqueue_once(
         self, lead_id: str, lead_json: str, *, answer: tuple[str, str, int] | None = None

@@ -35,12 +35,18 @@ class LoopLocalRedis:
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
             weakref.WeakKeyDictionary()
         )
+        self._last: tuple[weakref.ref[asyncio.AbstractEventLoop], aioredis.Redis] | None = None
+        """The loop served last and its client: a server has one loop, asked every command."""
 
     def _client(self) -> aioredis.Redis:
         loop = asyncio.get_running_loop()
+        last = self._last
+        if last is not None and last[0]() is loop:
+            return last[1]
         client = self._clients.get(loop)
         if client is None:
             client = self._clients[loop] = self._factory()
+        self._last = (weakref.ref(loop), client)
         return client
 
     def __getattr__(self, name: str) -> Any:
@@ -49,6 +55,7 @@ class LoopLocalRedis:
     async def aclose(self) -> None:
         """Close the running loop's client (the others went with their loops)."""
         client = self._clients.pop(asyncio.get_running_loop(), None)
+        self._last = None
         if client is not None:
             await client.aclose()
 

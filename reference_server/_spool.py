@@ -104,6 +104,16 @@ class Spool:
         )
         return json.loads(rows[0][0]) if rows else None
 
+    def lookup(self, key: str) -> tuple[dict[str, Any] | None, bool]:
+        """:meth:`answer` and :meth:`has_backlog` in one read (every submission asks both)."""
+        (given, backlog), *_ = self._read(
+            "SELECT (SELECT answer FROM answers WHERE idem_key = ? AND expires_at > ?), "
+            "EXISTS (SELECT 1 FROM leads)",
+            key,
+            self._clock(),
+        )
+        return (json.loads(given) if given is not None else None), bool(backlog)
+
     def depth(self) -> int:
         """Leads waiting for Redis."""
         return int(self._read("SELECT COUNT(*) FROM leads")[0][0])

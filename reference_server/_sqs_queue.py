@@ -76,7 +76,14 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from reference_server._queue import DRAINED_TTL_SECONDS, LeadQueue, StreamNames, now_iso
+from reference_server._queue import (
+    DRAINED_TTL_SECONDS,
+    PENDING,
+    PENDING_TTL_SECONDS,
+    LeadQueue,
+    StreamNames,
+    now_iso,
+)
 from reference_server._sqs_client import LABELS, Label, SqsClient
 
 __all__ = ["SqsLeadQueue", "group_of"]
@@ -167,18 +174,33 @@ class SqsLeadQueue(LeadQueue):
         )
         return str(result["MessageId"])
 
-    async def enqueue(
-        self, lead: dict[str, Any], *, answer: tuple[str, str, int] | None = None
-    ) -> str:
-        """Send the lead, then store ``answer`` in Redis. A process dying in between
-        leaves a queued lead whose answer is lost: a repeat of the submission after the
-        idempotency claim lapses (10 s) queues a second lead (another reference, the same
-        data: the upsert keeps one contact; staff may be told twice)."""
+    async def enqueue(self, lead: dict[str, Any]) -> str:
+        """Send the lead; returns the SQS message id."""
         fields = {"lead_id": str(lead["lead_id"]), "lead": json.dumps(lead, ensure_ascii=False)}
-        message_id = await self.send("incoming", fields, dedup=fields["lead_id"])
-        if answer is not None:
-            await self.redis.set(answer[0], answer[1], px=answer[2])
-        return message_id
+        return await self.send("incoming", fields, dedup=fields["lead_id"])
+
+    async def enqueue_unless_answered(
+        self, lead: dict[str, Any], answer: tuple[str, str, int]
+    ) -> tuple[bool, str]:
+        """Send ``lead`` and store its answer unless the answer's key exists, as
+        :meth:`LeadQueue.enqueue_unless_answered` does; SQS and Redis share no
+        transaction, so it claims the key first (``SET NX``, a pending marker that lapses
+        after 10 s), sends, then stores the answer. A process dying between the send and
+        the store leaves the marker to lapse: a repeat after that queues a second copy
+        (another reference, the same data: the upsert keeps one contact; staff may be told
+        twice)."""
+        key, value, lifetime_ms = answer
+        pending_ms = min(lifetime_ms, PENDING_TTL_SECONDS * 1000)
+        if not await self.redis.set(key, PENDING, nx=True, px=pending_ms):
+            held = await self.redis.get(key)
+            return False, PENDING if held is None else str(held)
+        try:
+            message_id = await self.enqueue(lead)
+        except BaseException:
+            await self.redis.delete(key)  # a waiting repeat takes over
+            raise
+        await self.redis.set(key, value, px=lifetime_ms)
+        return True, message_id
 
     async def enqueue_once(
         self, lead_id: str, lead_json: str, *, answer: tuple[str, str, int] | None = None

@@ -40,7 +40,7 @@ def _unb64(text: str) -> bytes:
 
 
 def _mac(secret: str, body: str) -> bytes:
-    return hmac.new(secret.encode(), body.encode("ascii"), hashlib.sha256).digest()
+    return hmac.digest(secret.encode(), body.encode("ascii"), hashlib.sha256)
 
 
 def to_e164(phone: str, default_region: str | None = None) -> str:

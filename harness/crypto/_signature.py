@@ -16,8 +16,7 @@ def _secret_bytes(secret: str | bytes) -> bytes:
 
 def sign_body(body: bytes, app_secret: str | bytes) -> str:
     """The header value WhatsApp sends: ``sha256=<lowercase hex>``."""
-    digest = hmac.new(_secret_bytes(app_secret), body, hashlib.sha256).hexdigest()
-    return _PREFIX + digest
+    return _PREFIX + hmac.digest(_secret_bytes(app_secret), body, hashlib.sha256).hex()
 
 
 def verify_signature(

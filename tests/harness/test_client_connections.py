@@ -165,6 +165,30 @@ async def test_a_dropped_exchange_leaves_the_requests_beside_it_answered(
     assert [r.status for r in results.values()] == [200, 200, 200]
 
 
+@pytest.mark.anyio
+async def test_async_client_closes_every_pool_it_replaces_under_concurrent_failures(
+    server: ClosesAfterErrors, public_pem: bytes, app_secret: str, monkeypatch: Any
+) -> None:
+    """Requests failing together each want a fresh pool: one replaces it, and every pool
+    replaced is closed (a pool replaced twice once kept its connections open forever)."""
+    pools: list[httpx.AsyncClient] = []
+    open_http = AsyncFlowClient._open_http
+
+    def recording(client: AsyncFlowClient, transport: Any) -> None:
+        open_http(client, transport)
+        pools.append(client._http)
+
+    monkeypatch.setattr(AsyncFlowClient, "_open_http", recording)
+    async with AsyncFlowClient(server.url, **_settings(public_pem, app_secret)) as client:
+        for _ in range(ROUNDS):
+            bodies = [b"drop", b"ok", b"fail", b"drop", b"ok", b"drop"] * 2
+            await asyncio.gather(*(client.send(body=body) for body in bodies))
+            assert (await client.send(body=b"ok")).status == 200
+        assert len(pools) > 1
+        assert [pool.is_closed for pool in pools[:-1]] == [True] * (len(pools) - 1)
+    assert pools[-1].is_closed
+
+
 def test_the_server_really_drops_a_reused_connection(
     server: ClosesAfterErrors, public_pem: bytes, app_secret: str
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
+import httpx
 import pytest
 
 from harness import crypto
@@ -304,3 +305,21 @@ def test_settings_refuse_versions_without_3_0(make_settings):
     with pytest.raises(ValueError, match=r"must include '3\.0'"):
         make_settings(supported_versions=["4.0"])
     assert make_settings(supported_versions=["3.0"]).supported_versions == ["3.0"]
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "HEAD"])
+async def test_other_methods_on_the_flows_path_are_405(app, method):
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://ref.test") as http:
+        response = await http.request(method, "/")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+
+
+async def test_the_flows_path_under_a_root_path_reaches_the_endpoint(app, client):
+    """Behind a proxy that strips a prefix (uvicorn --root-path), routing finds the endpoint."""
+    transport = httpx.ASGITransport(app=app, root_path="/flows")
+    async with httpx.AsyncClient(transport=transport, base_url="http://ref.test") as http:
+        response = await http.post("/flows/", content=b"{}")
+    assert response.status_code == 432  # the endpoint's answer to an unsigned body
+    assert response.text.startswith("X-Hub-Signature-256")
