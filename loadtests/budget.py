@@ -1,6 +1,6 @@
 """The latency budget of a load test and the verdict on a run's figures (no locust here).
 
-Defaults follow PROTOCOL.md section 6: every single request under 3 s (the project's
+Defaults follow docs/protocol.md, "Timing": every single request under 3 s (the project's
 budget), p90 under 1 s (Meta's ``ENDPOINT_LATENCY`` alert), p95 under 2 s, p99 under
 3 s, and at most 1 % of requests failing. Latencies are in seconds throughout.
 """

@@ -73,7 +73,7 @@ class FlowUser(FastHttpUser):
 
     abstract = True
     network_timeout = 10.0
-    """WhatsApp gives up after 10 s (PROTOCOL.md 6)."""
+    """WhatsApp gives up after 10 s (Meta: Error Codes, ``timeout_error``)."""
     connection_timeout = 5.0
     max_journeys = 0
     """Stop the user after this many completed lead journeys (0 = never; 1 when debugging)."""

@@ -1,4 +1,4 @@
-"""Sending the flow message through the WhatsApp Cloud API (PROTOCOL.md 9)."""
+"""Sending the flow message through the WhatsApp Cloud API (Meta: Sending a Flow)."""
 
 from __future__ import annotations
 

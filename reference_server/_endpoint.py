@@ -1,4 +1,4 @@
-"""The Flows request path: size, signature, decryption, validation, dispatch (PROTOCOL.md 1-5).
+"""The Flows request path: size, signature, decryption, validation, dispatch (docs/protocol.md).
 
 Every step answers with the status WhatsApp expects: 413 too big, 432 bad signature,
 421 cannot decrypt, 427 bad flow token (or a token of a flow this endpoint does not
@@ -207,7 +207,7 @@ class FlowEndpoint:
             raise _Answer(400, {"error_msg": f"data is nested deeper than {MAX_DATA_DEPTH} levels"})
         raw_token = payload.get("flow_token")
         if raw_token is None or raw_token == "":
-            # some iOS clients omit it (PROTOCOL.md 3); a 427 would disable the button for good
+            # some iOS clients omit it (docs/protocol.md); a 427 would disable the button for good
             return action, self._without_token(action, payload.get("screen"), data or {})
         claims = self._claims(raw_token)
         token = str(raw_token)
@@ -310,7 +310,8 @@ KNOWN_ERROR_TYPES = frozenset(
         "missing_capability",
     }
 )
-"""Error types WhatsApp reports (PROTOCOL.md 3)."""
+"""Error types WhatsApp reports (Meta: Error Codes, Error Types Reported via WebHook Alerts or
+Propagated Back to Endpoint). Not listed: ``public-key-signiture-verification``."""
 
 
 def utf8_safe(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Flow tokens: the only link between a Flows request and a person (PROTOCOL.md 3).
+"""Flow tokens: the only link between a Flows request and a person (docs/protocol.md).
 
 A token is ``<base64url JSON claims>.<base64url HMAC-SHA256>``: compact, URL-safe,
 and it binds the phone number, the flow id, the campaign and source, and an expiry.

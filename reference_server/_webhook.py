@@ -1,4 +1,4 @@
-"""The completion webhook (PROTOCOL.md 7): verification, signed deliveries, deduplication.
+"""The completion webhook: verification, signed deliveries, deduplication (docs/protocol.md).
 
 A completed flow (``nfm_reply``) is recorded in ``<prefix>:completions``; a photo the
 person sends afterwards is linked to their latest lead and queued for the worker

@@ -28,7 +28,7 @@ def _list_checks(ctx: click.Context, _param: click.Parameter, value: bool) -> No
     from harness.conformance import CHECKS
 
     for spec in CHECKS:
-        click.echo(f"{spec.id:30} {spec.title} (PROTOCOL.md section {spec.section})")
+        click.echo(f"{spec.id:30} {spec.title} ({spec.source})")
     ctx.exit(0)
 
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 
 class Outcome(StrEnum):
-    """The client's verdict on one request (PROTOCOL.md sections 3 and 5).
+    """The client's verdict on one request (docs/protocol.md, "Requests" and "Status codes").
 
     Most values are the ``error`` strings WhatsApp reports back to the endpoint and
     can feed an error notification unchanged. ``ok``, ``flow-token-invalid`` (427)
@@ -26,7 +26,8 @@ class Outcome(StrEnum):
     SIGNATURE_REJECTED = "signature-rejected"
 
 
-# PROTOCOL.md section 5, "meaning" and "client" columns.
+# Meta: Error Codes, Business Endpoint Error Codes (what the client does on 421, 427, 432),
+# and Error Types Reported via WebHook Alerts (the rest); docs/protocol.md, "Status codes".
 STATUS_MEANINGS: dict[int, str] = {
     200: "200 means an encrypted response: the client decrypts and validates it",
     421: (
@@ -48,5 +49,5 @@ OTHER_STATUS_MEANING = (
 
 
 def status_meaning(status: int) -> str:
-    """PROTOCOL.md's reading of an HTTP status, for messages."""
+    """What WhatsApp does on an HTTP status (Meta's error codes), for messages."""
     return STATUS_MEANINGS.get(status, f"{status}: {OTHER_STATUS_MEANING}")

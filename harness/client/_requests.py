@@ -1,4 +1,4 @@
-"""The decrypted requests WhatsApp sends (PROTOCOL.md section 3), built and checked."""
+"""The decrypted requests WhatsApp sends, built and checked (docs/protocol.md, "Requests")."""
 
 from __future__ import annotations
 

@@ -100,7 +100,7 @@ class FlowResult:
         }
 
     def explain(self) -> str:
-        """One paragraph: what happened, what PROTOCOL.md says it means, what to check."""
+        """One paragraph: what happened, what Meta says it means, what to check."""
         sentences = [self._what_happened()]
         if self.status is not None:
             sentences.append(status_meaning(self.status) + ".")

@@ -1,4 +1,4 @@
-"""Section 2, 3 and 6 promises: how answers are sealed and labelled, notifications, timing."""
+"""How answers are sealed and labelled, error notifications, timing."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Literal
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from harness import _meta_docs as meta
 from harness import crypto
 from harness.client import FlowResult, Outcome
 from harness.conformance._judging import (
@@ -195,7 +196,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "response.encrypted",
         "Answer is encrypted Base64",
-        "2",
+        meta.DECRYPTION,
         "Send base64(AES-128-GCM(request key, flipped IV, JSON) + tag) as the bare body: no "
         "JSON wrapper, no quotes, tag appended.",
         check_encrypted,
@@ -203,7 +204,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "response.flipped-iv",
         "Answer sealed with the flipped IV",
-        "2",
+        meta.DECRYPTION,
         "The response IV is the request IV with every byte XOR 0xFF; reusing the request IV "
         "makes WhatsApp report response-decryption-error.",
         check_flipped_iv,
@@ -211,21 +212,21 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "response.content-type",
         "Answer labelled text/plain",
-        "2",
+        meta.DECRYPTION,
         "Answer with Content-Type: text/plain; the Base64 body is not JSON or HTML.",
         check_content_type,
     ),
     CheckSpec(
         "error-notification.error",
         "Error notification ('error') acknowledged",
-        "3",
+        meta.ERROR_NOTIFICATION,
         'Recognise data.error, log it, and answer {"data": {"acknowledged": true}}.',
         _notification_check("error"),
     ),
     CheckSpec(
         "error-notification.error-key",
         "Error notification ('error_key') acknowledged",
-        "3",
+        meta.ERROR_NOTIFICATION,
         "Meta documents both data.error and data.error_key: accept both and answer "
         '{"data": {"acknowledged": true}}.',
         _notification_check("error_key"),
@@ -235,7 +236,7 @@ CHECKS: tuple[CheckSpec, ...] = (
 LATENCY = CheckSpec(
     "timing.latency",
     "Answers within 1 s (Meta) and the 3 s budget",
-    "6",
+    meta.LATENCY_ALERT,
     "Answer first, do slow work (CRM calls, e-mail) in a background queue; WhatsApp flags "
     "endpoints whose p90 latency is over 1 s.",
     check_latency,

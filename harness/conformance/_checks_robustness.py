@@ -1,5 +1,5 @@
-"""Hostile and odd requests (sections 1, 3, 4, 5): nonsense gets a 4xx, repeats are harmless,
-and an invalid flow token gets 427."""
+"""Hostile and odd requests: nonsense gets a 4xx, repeats are harmless, and an invalid flow
+token gets 427."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import base64
 import json
 from typing import Any
 
+from harness import _meta_docs as meta
 from harness import crypto
 from harness.client import OMIT, FlowResult
 from harness.conformance._checks_wire import DECRYPTION_FAILURE
@@ -181,7 +182,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "robust.unknown-action",
         "Unknown action -> clear error",
-        "3",
+        meta.DATA_EXCHANGE,
         "Answer an unknown action (e.g. the undocumented 'navigate') with a 4xx or an "
         "encrypted error, never a crash.",
         check_unknown_action,
@@ -189,7 +190,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "robust.malformed-json",
         "Malformed plaintext -> 4xx",
-        "3",
+        meta.DATA_EXCHANGE,
         "Parse the decrypted bytes as UTF-8 JSON inside a try block and answer 400 when they "
         "are not a JSON object.",
         check_malformed_json,
@@ -197,7 +198,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "robust.missing-fields",
         "Missing or mistyped fields -> 4xx",
-        "3",
+        meta.DATA_EXCHANGE,
         "Validate version, action, screen, data and flow_token before using them; answer a "
         "4xx or an encrypted error_msg.",
         check_missing_fields,
@@ -205,7 +206,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "robust.malformed-envelope",
         "Malformed envelope -> 4xx",
-        "1",
+        meta.ENVELOPE,
         "Validate the envelope (a JSON object with three Base64 strings) and answer 400 (or "
         "421 when it cannot be decrypted), never a 5xx.",
         check_malformed_envelope,
@@ -214,14 +215,14 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "robust.oversized-body",
         "Oversized body -> 4xx",
-        "4",
+        meta.ERROR_TYPES,
         "Limit the request size (Meta's data channel carries about 1 MB) and answer 413.",
         check_oversized_body,
     ),
     CheckSpec(
         "idempotency.replay",
         "Replayed request is harmless",
-        "5",
+        meta.ENDPOINT_STATUS_CODES,
         "WhatsApp retries: key side effects by the request (phone/token and payload) and "
         "answer a repeat with the first answer.",
         check_replay,
@@ -229,7 +230,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "flow-token.invalid",
         "Invalid flow token -> 427",
-        "5",
+        meta.ENDPOINT_STATUS_CODES,
         'Verify the flow token and answer 427 with the encrypted {"error_msg": "..."} (or an '
         "empty body) when it is not valid.",
         check_invalid_token,

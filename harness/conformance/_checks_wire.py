@@ -1,4 +1,4 @@
-"""Sections 1, 3 and 5: the health check, the signature (432), undecryptable requests (421)."""
+"""The health check, the signature (432), requests that cannot be decrypted (421)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from harness import _meta_docs as meta
 from harness import crypto
 from harness.conformance._judging import (
     ANSWER_SEALING,
@@ -166,7 +167,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "ping",
         "Health check answered",
-        "3",
+        meta.HEALTH_CHECK,
         'Answer {"action": "ping"} with the encrypted {"data": {"status": "active"}}; '
         "WhatsApp will not publish a flow whose endpoint fails it.",
         check_ping,
@@ -174,14 +175,14 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "signature.missing",
         "No signature -> 432",
-        "1",
+        meta.SIGNATURE,
         "Check X-Hub-Signature-256 on every request, before parsing, and answer 432 when absent.",
         _signature_check(lambda probe: "missing"),
     ),
     CheckSpec(
         "signature.wrong",
         "Wrong signature -> 432",
-        "1",
+        meta.SIGNATURE,
         "Compute HMAC-SHA256(app secret, raw body bytes) and compare it in constant time "
         "(hmac.compare_digest); answer 432 on a mismatch.",
         _signature_check(lambda probe: "bad"),
@@ -189,14 +190,14 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "signature.truncated",
         "Truncated signature -> 432",
-        "1",
+        meta.SIGNATURE,
         "Compare the whole digest, not a prefix: a shortened header must get 432.",
         _signature_truncated,
     ),
     CheckSpec(
         "decrypt.wrong-key",
         "Request for another key -> 421",
-        "5",
+        meta.ENDPOINT_STATUS_CODES,
         _DECRYPT_HINT,
         _decrypt_check(stranger=True),
         group=DECRYPTION_FAILURE,
@@ -204,7 +205,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "decrypt.tampered-ciphertext",
         "Tampered ciphertext -> 421",
-        "5",
+        meta.ENDPOINT_STATUS_CODES,
         _DECRYPT_HINT,
         _decrypt_check(envelope={"encrypted_flow_data": _flip_byte(0)}),
         group=DECRYPTION_FAILURE,
@@ -212,7 +213,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "decrypt.tampered-tag",
         "Tampered GCM tag -> 421",
-        "5",
+        meta.ENDPOINT_STATUS_CODES,
         _DECRYPT_HINT,
         _decrypt_check(envelope={"encrypted_flow_data": _flip_byte(-1)}),
         group=DECRYPTION_FAILURE,
@@ -220,7 +221,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "decrypt.tampered-iv",
         "Tampered IV -> 421",
-        "5",
+        meta.ENDPOINT_STATUS_CODES,
         _DECRYPT_HINT,
         _decrypt_check(envelope={"initial_vector": _flip_byte(0)}),
         group=DECRYPTION_FAILURE,
@@ -228,7 +229,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "decrypt.tampered-key",
         "Tampered wrapped AES key -> 421",
-        "5",
+        meta.ENDPOINT_STATUS_CODES,
         _DECRYPT_HINT,
         _decrypt_check(envelope={"encrypted_aes_key": _flip_byte(100)}),
         group=DECRYPTION_FAILURE,
@@ -236,7 +237,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "decrypt.truncated-iv",
         "IV cut to 12 bytes -> 421",
-        "1",
+        meta.ENDPOINT_STATUS_CODES,
         _DECRYPT_HINT,
         _decrypt_check(envelope={"initial_vector": _first_bytes(12)}),
         group=DECRYPTION_FAILURE,
@@ -244,7 +245,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "decrypt.short-iv",
         "Sealed with a 12-byte IV -> 421 or 200, never a crash",
-        "1",
+        meta.DECRYPTION,
         "Take the IV from the request as it is (WhatsApp sends 16 bytes; Go's and .NET's "
         "GCM defaults assume 12) and answer 421 when decryption fails, never a 5xx.",
         _short_iv,

@@ -91,10 +91,12 @@ class _Context:
 
 
 def _check(result: CheckResult, context: _Context, same_as: str | None) -> str:
-    facts = [("PROTOCOL.md", f"section {result.section}"), ("check ran in", _ms(result.elapsed))]
+    facts = [("check ran in", _ms(result.elapsed))]
     if same_as is not None:
         facts.append(("cause", f"the same as {same_as}"))
-    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in facts)
+    rows = _source_row(result) + "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in facts
+    )
     hint = f'<div class="check-hint">{html.escape(result.hint)}</div>' if result.hint else ""
     steps = "".join(
         _exchange(exchange, number, len(result.exchanges), context)
@@ -111,6 +113,14 @@ def _check(result: CheckResult, context: _Context, same_as: str | None) -> str:
         + (_curl(result.exchanges[-1]) if result.grade in (Grade.FAIL, Grade.WARN) else "")
         + "</section>"
     )
+
+
+def _source_row(result: CheckResult) -> str:
+    """Where Meta states the promise: the page and section, linked."""
+    source = result.source
+    text = html.escape(f"{source.page.title}, {source.section}")
+    link = f'<a class="source" href="{html.escape(source.url)}">{text}</a>'
+    return f"<tr><th>Meta's documentation</th><td>{link}</td></tr>"
 
 
 def _exchange(exchange: Exchange, number: int, total: int, context: _Context) -> str:

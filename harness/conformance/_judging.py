@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from harness._meta_docs import MetaSource
 from harness.client import FlowResult, Outcome
 from harness.conformance._leaks import excerpt, leaked_trace
 from harness.conformance._probe import Probe
@@ -23,11 +24,11 @@ class Verdict:
 
 @dataclass(frozen=True, slots=True)
 class CheckSpec:
-    """One promise of PROTOCOL.md, the way to test it, and how to fix a failure."""
+    """One promise an endpoint makes, where Meta states it, how to test it, how to fix it."""
 
     id: str
     title: str
-    section: str
+    source: MetaSource
     hint: str
     run: Callable[[Probe], Verdict]
     group: str | None = None

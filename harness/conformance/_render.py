@@ -9,6 +9,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from harness._meta_docs import MetaSource
 from harness.conformance._report import ConformanceReport, Grade
 
 if TYPE_CHECKING:
@@ -41,6 +42,23 @@ def checks_table(report: ConformanceReport) -> Table:
             Text(hint, style="italic"),
         )
     return table
+
+
+def sources_note(report: ConformanceReport) -> RenderableType | None:
+    """For each check that failed or warned, the section of Meta's documentation stating
+    what it expects (checks with one source share a line); None when all is well."""
+    flagged: dict[MetaSource, list[str]] = {}
+    for result in report.results:
+        if result.grade in (Grade.FAIL, Grade.WARN):
+            flagged.setdefault(result.source, []).append(result.id)
+    if not flagged:
+        return None
+    lines: list[RenderableType] = [Text("Where Meta states it:", style="bold")]
+    for source, ids in flagged.items():
+        lines.append(Text(f"  {', '.join(ids)}: {source.page.title}, {source.section}"))
+        # folded if it must be, never cut; a terminal that knows links keeps it whole
+        lines.append(Text(f"    {source.url}", style=f"link {source.url}", overflow="fold"))
+    return Group(*lines)
 
 
 def fuzz_table(fuzz: FuzzReport) -> RenderableType:
@@ -81,6 +99,9 @@ def summary_line(report: ConformanceReport) -> Text:
 
 def report_renderable(report: ConformanceReport) -> RenderableType:
     parts: list[RenderableType] = [checks_table(report)]
+    sources = sources_note(report)
+    if sources is not None:
+        parts.append(sources)
     if report.fuzz is not None:
         parts.append(fuzz_table(report.fuzz))
     parts.append(summary_line(report))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from harness._meta_docs import MetaSource
 from harness.client import Exchange
 
 if TYPE_CHECKING:
@@ -42,8 +43,8 @@ class CheckResult:
 
     id: str
     title: str
-    section: str
-    """The PROTOCOL.md section the promise comes from."""
+    source: MetaSource
+    """The section of Meta's documentation that states the promise."""
     grade: Grade
     detail: str
     hint: str | None = None
@@ -53,12 +54,18 @@ class CheckResult:
     exchanges: tuple[Exchange, ...] = field(default=(), repr=False, compare=False)
     """The requests the check sent or read, oldest first (the HTML report shows them)."""
 
+    @property
+    def section(self) -> str:
+        """The title of that section of Meta's page (``source.section``)."""
+        return self.source.section
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "cause": self.cause,
             "title": self.title,
             "section": self.section,
+            "source": self.source.to_dict(),
             "grade": str(self.grade),
             "detail": self.detail,
             "hint": self.hint,

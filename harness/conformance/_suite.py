@@ -181,7 +181,7 @@ def _died(result: CheckResult, stopped: str, request: Exchange) -> CheckResult:
 
 
 def _not_run(spec: CheckSpec, stopped: str) -> CheckResult:
-    return CheckResult(spec.id, spec.title, spec.section, Grade.NOT_RUN, f"not run: {stopped}")
+    return CheckResult(spec.id, spec.title, spec.source, Grade.NOT_RUN, f"not run: {stopped}")
 
 
 def _run(spec: CheckSpec, probe: Probe, reachable: bool) -> CheckResult:
@@ -194,7 +194,7 @@ def _run(spec: CheckSpec, probe: Probe, reachable: bool) -> CheckResult:
     return CheckResult(
         id=spec.id,
         title=spec.title,
-        section=spec.section,
+        source=spec.source,
         grade=verdict.grade,
         detail=verdict.detail,
         hint=hint,

@@ -1,4 +1,4 @@
-"""The Flows request/response envelope, both sides (PROTOCOL.md sections 1 and 2).
+"""The Flows request/response envelope, both sides (docs/protocol.md, "The envelope").
 
 Request: a fresh AES-128 key wrapped with RSA-OAEP (SHA-256, MGF1-SHA-256), a fresh
 16-byte IV, AES-GCM over UTF-8 JSON with the tag appended. Response: same key, the IV

@@ -1,4 +1,4 @@
-"""CDN media of PhotoPicker/DocumentPicker uploads (PROTOCOL.md section 8, "Media").
+"""CDN media of PhotoPicker/DocumentPicker uploads (docs/protocol.md, "Media").
 
 The CDN file is AES-256-CBC (PKCS7) ciphertext followed by the first 10 bytes of
 HMAC-SHA256(hmac_key, iv || ciphertext). ``encrypted_hash`` is SHA-256 of the whole

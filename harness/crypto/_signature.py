@@ -1,4 +1,8 @@
-"""``X-Hub-Signature-256``: HMAC-SHA256 of the raw body with the app secret (PROTOCOL.md 1, 7)."""
+"""``X-Hub-Signature-256``: HMAC-SHA256 of the raw body with the app secret.
+
+Meta: Implementing Endpoint for Flows, Request Signature Validation (endpoint requests);
+Graph API Webhooks, Getting Started, Event Notifications (webhook deliveries).
+"""
 
 from __future__ import annotations
 

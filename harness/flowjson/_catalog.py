@@ -1,8 +1,9 @@
 """What Flow JSON knows: versions, components, their properties, and when features arrived.
 
-Feature versions come from the project's protocol notes (section 8) and Meta's
-changelog; only features whose first version is certain are listed, so the
-validator never rejects a flow WhatsApp would accept.
+Feature versions come from Meta's Flow JSON and Components references (their "Supported
+starting with Flow JSON version" notes) and its changelog; only features whose first
+version is certain are listed, so the validator never rejects a flow WhatsApp would
+accept.
 """
 
 from __future__ import annotations

@@ -10,19 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from harness import _meta_docs as meta_docs
+
 Severity = Literal["error", "warning"]
 
-_DOCS = "https://developers.facebook.com/docs/whatsapp/flows"
-FLOW_JSON = f"Meta, Flow JSON reference ({_DOCS}/reference/flowjson)"
-COMPONENTS = f"Meta, Components reference ({_DOCS}/reference/components)"
-MEDIA = f"Meta, Media upload components ({_DOCS}/reference/media_upload)"
-ENDPOINT = f"Meta, Implementing endpoint for Flows ({_DOCS}/guides/implementingyourflowendpoint)"
-ERRORS = f"Meta, Error codes ({_DOCS}/reference/error-codes)"
+FLOW_JSON = str(meta_docs.FLOW_JSON)
+COMPONENTS = str(meta_docs.COMPONENTS)
+MEDIA = str(meta_docs.MEDIA_UPLOAD)
+ENDPOINT = str(meta_docs.ENDPOINT_GUIDE)
+ERRORS = str(meta_docs.ERROR_CODES)
 STATIC = f"{ERRORS}, Static validation errors"
 """The errors Meta's validator (the Builder and the Flows API) reports for a Flow JSON."""
-ENDPOINT_ERRORS = f"{ERRORS}, endpoint error types"
-VERSIONS = f"Meta, Changelog ({_DOCS}/changelogs), Currently supported versions"
-TEMPLATES = "Meta's published templates (tests/data/flows/meta)"
+ENDPOINT_ERRORS = f"{ERRORS}, {meta_docs.ERROR_TYPES.section}"
+VERSIONS = f"{meta_docs.CHANGELOG}, Currently supported versions"
+TEMPLATES = str(meta_docs.TEMPLATES)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """A small in-process Flows endpoint for tests and demos, with switches to misbehave.
 
-It speaks the endpoint side of PROTOCOL.md: checks the signature over the raw body
-(432), decrypts with a ring of private keys (421), answers ping, INIT, BACK,
-data_exchange and error notifications with encrypted JSON. :meth:`FakeEndpoint.inject`
+It speaks the endpoint side of the protocol (docs/protocol.md): checks the signature
+over the raw body (432), decrypts with a ring of private keys (421), answers ping, INIT,
+BACK, data_exchange and error notifications with encrypted JSON. :meth:`FakeEndpoint.inject`
 makes it fail on purpose: a 421, a 427 with an encrypted ``error_msg``, a 500, a
 plaintext or garbage answer, or an answer sealed with the wrong IV; ``delay`` slows it.
 """

@@ -50,7 +50,7 @@ class SentMessage(BaseModel):
 
 
 class FlowMessage(BaseModel):
-    """An interactive flow message, its ``action.parameters`` flattened (PROTOCOL.md 9)."""
+    """An interactive flow message, its ``action.parameters`` flattened (Meta: Sending a Flow)."""
 
     id: str
     phone_number_id: str

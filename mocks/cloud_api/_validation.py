@@ -3,8 +3,8 @@
 Missing parameters answer ``(#100) The parameter X is required.``, malformed
 ones ``(#100) Invalid parameter`` and WhatsApp-specific values (flow
 parameters, recipients) ``(#131009) Parameter value is not valid``, each with
-``error_data.details`` saying what is wrong. Flow messages follow PROTOCOL.md
-section 9 and Meta's flow-message reference (``flow_cta`` up to 20 characters,
+``error_data.details`` saying what is wrong. Flow messages follow Meta's "Sending a
+Flow" guide and its flow-message reference (``flow_cta`` up to 20 characters,
 ``flow_action_payload`` only with ``navigate``, where it needs a ``screen``).
 """
 

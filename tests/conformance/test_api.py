@@ -31,10 +31,21 @@ def test_exports_are_what_they_claim() -> None:
             assert value.__module__.startswith("harness.conformance."), name
 
 
-def test_check_ids_are_unique_and_cover_protocol_sections() -> None:
+def test_check_ids_are_unique_and_each_cites_a_section_of_meta_docs() -> None:
     assert len(CHECK_IDS) == len(set(CHECK_IDS))
-    assert {spec.section for spec in conformance.CHECKS} == {"1", "2", "3", "4", "5", "6"}
     assert all(spec.hint.endswith(".") for spec in conformance.CHECKS)
+    for spec in conformance.CHECKS:
+        source = spec.source
+        assert source.page.title, spec.id
+        assert source.section, spec.id
+        assert source.url.startswith("https://developers.facebook.com/"), spec.id
+        page, _, anchor = source.url.partition("#")
+        assert page == source.page.url, spec.id
+        assert anchor, f"{spec.id}: no section anchor in {source.url}"
+        assert str(source) == f"Meta: {source.page.title}, {source.section}, {source.url}"
+    # the checks rest on the endpoint guide, the error codes and the webhooks reference
+    pages = {spec.source.page.title for spec in conformance.CHECKS}
+    assert pages == {"Implementing Endpoint for Flows", "Error Codes", "Flows Webhooks"}
 
 
 def test_select_checks_takes_ids_and_prefixes() -> None:
@@ -50,6 +61,10 @@ def test_the_report_as_json_and_text(reference, check_options) -> None:
 
     data = json.loads(report.to_json())
     assert [c["id"] for c in data["checks"]] == ["ping", "decrypt.wrong-key"]
+    ping = data["checks"][0]
+    assert ping["section"] == ping["source"]["section"] == "Health Check Request"
+    assert ping["source"]["page"] == "Implementing Endpoint for Flows"
+    assert ping["source"]["url"].endswith("implementingyourflowendpoint#health_check_request")
     assert data["counts"] == {"pass": 2, "warn": 0, "fail": 0, "skip": 0}
     text = report.to_text(width=100)
     assert "decrypt.wrong-key" in text

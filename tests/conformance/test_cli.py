@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
-from harness.conformance import CHECK_IDS
+from harness.conformance import CHECK_IDS, CHECKS
 from harness.testing import run_server
 from tests.support import broken_endpoints
 
@@ -77,7 +77,11 @@ def test_list_shows_every_check(app_secret) -> None:
     result = CliRunner().invoke(main, ["check", "--list"])
 
     assert result.exit_code == 0
-    assert [line.split()[0] for line in result.output.splitlines()] == list(CHECK_IDS)
+    lines = result.output.splitlines()
+    assert [line.split()[0] for line in lines] == list(CHECK_IDS)
+    for line, spec in zip(lines, CHECKS, strict=True):
+        source = spec.source
+        assert line.endswith(f"(Meta: {source.page.title}, {source.section}, {source.url})")
 
 
 @pytest.mark.parametrize(

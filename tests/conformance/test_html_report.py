@@ -125,6 +125,8 @@ def test_report_html_in_process_lists_each_exchange(
         tags = _section_tags(dom, result.id)
         steps = [a for _, a in tags if "step" in a.get("class", "").split()]
         assert len(steps) == len(result.exchanges)
+        links = [a["href"] for t, a in tags if t == "a" and a.get("class") == "source"]
+        assert links == [result.source.url], f"{result.id}: Meta's section is not linked"
     oversized = report["robust.oversized-body"].exchanges[0]
     assert len(oversized.request_body) > 1_000_000
     assert "more characters" in dom.joined_text()  # the 2 MB body is cut on the page

@@ -160,7 +160,7 @@ def test_ping_explains_a_non_200(
     result = run("ping", url, env=env)
     assert result.exit_code == 1
     assert "unexpected_http_status_code" in result.output
-    assert "error rate" in result.output  # PROTOCOL.md's reading of the status
+    assert "error rate" in result.output  # what Meta says the status means
 
 
 def test_ping_unreachable_endpoint_is_explained_not_a_traceback(env: dict[str, str | None]) -> None:

@@ -2,7 +2,7 @@
 
 Each factory takes the test private key (an RSA key or PEM) and the app secret, builds
 ``reference_server.create_app`` (embedded fakeredis, test flow token secret
-:data:`TOKEN_SECRET`) and breaks exactly one promise of PROTOCOL.md, so a test can show
+:data:`TOKEN_SECRET`) and breaks exactly one promise of the protocol, so a test can show
 that the check meant for that promise catches it:
 
 - ``no_signature_check``: re-signs every request with the right secret before the app
