@@ -55,6 +55,8 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Literal
 
+from harness import _meta_docs as meta_docs
+
 __all__ = [
     "CLIENT_ERRORS",
     "ENDPOINT_ERRORS",
@@ -73,11 +75,9 @@ __all__ = [
 ]
 
 SOURCES: dict[str, str] = {
-    "alerts": "https://developers.facebook.com/documentation/business-messaging/whatsapp/"
-    "flows/reference/flowswebhooks",
-    "states": "https://developers.facebook.com/documentation/business-messaging/whatsapp/"
-    "flows/guides/healthmonitoring",
-    "error types": "https://developers.facebook.com/docs/whatsapp/flows/reference/error-codes",
+    "alerts": meta_docs.WEBHOOKS.url,
+    "states": meta_docs.HEALTH.url,
+    "error types": meta_docs.ERROR_TYPES.url,
 }
 """Meta's pages for the thresholds and windows, the flow states, and the error types."""
 

@@ -9,6 +9,7 @@ of Meta sources (``harness._meta_docs``) with a URL.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,19 @@ def test_the_flow_json_rules_cite_the_pages_of_the_same_table() -> None:
     for code, rule in _rule_table.RULE_TABLE.items():
         if rule.source is not None and "Meta" in rule.source:
             assert "https://" in rule.source, f"{code} cites Meta without an address"
+
+
+def test_the_protocol_notes_are_linked_and_cite_the_pages_of_the_table() -> None:
+    notes = (ROOT / "docs" / "protocol.md").read_text("utf-8")
+    assert "`docs/protocol.md`" in (ROOT / "README.md").read_text("utf-8")
+
+    defined = dict(re.findall(r"^\[([\w-]+)\]: (\S+)$", notes, flags=re.MULTILINE))
+    used = set(re.findall(r"\]\[([\w-]+)\]", notes))
+    used |= set(re.findall(r"(?<![\]\w`])\[([\w-]+)\](?![\[(:])", notes))
+    assert used - set(defined) == set(), "cited but never defined"
+    assert set(defined) - used == set(), "defined but never cited"
+    pages = {page.url for page in vars(meta_docs).values() if isinstance(page, meta_docs.MetaPage)}
+    for label, url in defined.items():
+        assert url.startswith("https://"), label
+        if url.startswith(meta_docs.FLOWS_DOCS):
+            assert url.partition("#")[0] in pages, f"{label}: {url} is not in the table"
