@@ -308,10 +308,11 @@ KNOWN_ERROR_TYPES = frozenset(
         "public-key-missing",
         "cannot_be_served",
         "missing_capability",
+        "public-key-signiture-verification",  # Meta's spelling
     }
 )
 """Error types WhatsApp reports (Meta: Error Codes, Error Types Reported via WebHook Alerts or
-Propagated Back to Endpoint). Not listed: ``public-key-signiture-verification``."""
+Propagated Back to Endpoint)."""
 
 
 def utf8_safe(value: Any) -> Any:

@@ -27,8 +27,8 @@ def _list_checks(ctx: click.Context, _param: click.Parameter, value: bool) -> No
         return
     from harness.conformance import CHECKS
 
-    for spec in CHECKS:
-        click.echo(f"{spec.id:30} {spec.title} ({spec.source})")
+    for spec in CHECKS:  # Meta's page on a line of its own: long URLs stay whole when piped
+        click.echo(f"{spec.id:30} {spec.title}\n{'':30} {spec.source}")
     ctx.exit(0)
 
 

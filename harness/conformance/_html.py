@@ -110,7 +110,11 @@ def _check(result: CheckResult, context: _Context, same_as: str | None) -> str:
         f"<h2>{_badge(result.grade)}{html.escape(result.id)}: {html.escape(result.title)}</h2>"
         f'<table class="kv">{rows}</table>'
         f'<div class="check-detail">{html.escape(result.detail)}</div>{hint}{steps}'
-        + (_curl(result.exchanges[-1]) if result.grade in (Grade.FAIL, Grade.WARN) else "")
+        + (
+            _curl(result.exchanges[-1])
+            if result.exchanges and result.grade in (Grade.FAIL, Grade.WARN)
+            else ""
+        )
         + "</section>"
     )
 
