@@ -1,4 +1,5 @@
-"""``python -m reference_server worker``: run the CRM worker alone, configured from the environment.
+"""``python -m reference_server worker`` (or ``flowharness worker``): run the CRM worker alone,
+configured from the environment and ``./.env`` (or ``--env-file``), as ``flowharness serve`` is.
 
 A separate worker process shares the endpoint's Redis (``FLOWHARNESS_REDIS_URL``); several
 may run at once, on any number of machines (one consumer group), and one that dies leaves
@@ -14,7 +15,9 @@ import argparse
 import asyncio
 import signal
 import sys
+from pathlib import Path
 
+from reference_server._configuration import WORKER_PROCESS, load_settings
 from reference_server._logging import configure_logging
 from reference_server._redis import connect
 from reference_server._settings import Settings
@@ -49,9 +52,18 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     worker = commands.add_parser("worker", help="move queued leads into the CRM")
     worker.add_argument("--consumer", help="consumer name in the Redis group (default: host-pid)")
+    worker.add_argument(
+        "--env-file",
+        type=Path,
+        help="read settings from this file (default: ./.env when it exists); "
+        "environment variables win over it",
+    )
     args = parser.parse_args(argv)
+    if args.env_file is not None and not args.env_file.is_file():
+        print(f"error: --env-file {args.env_file}: no such file", file=sys.stderr)
+        return 2
     try:
-        settings = Settings()
+        settings = load_settings(args.env_file, needs=WORKER_PROCESS)
         configure_logging(settings.log_level, json_lines=settings.log_json)
         asyncio.run(run_worker(settings, args.consumer))
     except (ReferenceServerError, ValueError) as exc:

@@ -32,6 +32,7 @@ __all__ = [
     "SERVE",
     "TOKENS",
     "WORKER",
+    "WORKER_PROCESS",
     "Need",
     "SettingProblem",
     "SettingsProblems",
@@ -179,6 +180,22 @@ SERVE: tuple[Need, ...] = (
 """What the endpoint needs to answer requests."""
 WORKER: tuple[Need, ...] = (("FLOWHARNESS_CRM", _crm),)
 """What the worker needs: the chosen CRM's credentials."""
+
+
+def _shared_redis(settings: Settings) -> None:
+    if not settings.redis_url:
+        raise ConfigurationError(
+            "a worker process needs FLOWHARNESS_REDIS_URL: the embedded fakeredis is "
+            "private to one process"
+        )
+
+
+WORKER_PROCESS: tuple[Need, ...] = (
+    ("FLOWHARNESS_REDIS_URL", _shared_redis),
+    ("FLOWHARNESS_QUEUE", _queue),
+    *WORKER,
+)
+"""What a worker in its own process needs: the endpoint's Redis (and queue) and the CRM."""
 TOKENS: tuple[Need, ...] = (("FLOWHARNESS_FLOW_TOKEN_SECRETS", Settings.flow_token_secret_values),)
 """What issuing and checking flow tokens needs."""
 

@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, str] = {
     "stub": "harness.cli.stub:stub",
     "mocks": "harness.cli.mocks:mocks",
     "serve": "harness.cli.serve:serve",
+    "worker": "harness.cli.worker:worker",
     "token": "harness.cli.token:token",
     "leads": "harness.cli.leads:leads",
     "db": "harness.cli.db:db",

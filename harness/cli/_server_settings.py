@@ -35,14 +35,15 @@ env_file_option = click.option(
 )
 
 
-Needs = Literal["nothing", "serve", "worker", "tokens"]
+Needs = Literal["nothing", "serve", "worker", "worker-process", "tokens"]
 
 
 def load_or_explain(env_file: Path | None, needs: Needs, **overrides: object) -> Settings:
     """The reference server's settings, or a click error listing every one to fix.
 
     ``needs`` says what the command needs beyond valid values: ``serve`` (keys and
-    secrets), ``worker`` (those and the CRM's credentials) or ``tokens``.
+    secrets), ``worker`` (those and the CRM's credentials: serve with its worker),
+    ``worker-process`` (a worker alone: the shared Redis and the CRM) or ``tokens``.
     """
     from reference_server import _configuration as configuration
 
@@ -50,6 +51,7 @@ def load_or_explain(env_file: Path | None, needs: Needs, **overrides: object) ->
         "nothing": (),
         "serve": configuration.SERVE,
         "worker": configuration.SERVE + configuration.WORKER,
+        "worker-process": configuration.WORKER_PROCESS,
         "tokens": configuration.TOKENS,
     }[needs]
     try:
