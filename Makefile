@@ -46,6 +46,7 @@ BENCH_SECONDS ?= 5
 bench: venv
 	$(BIN)/python benchmarks/crypto_throughput.py
 	$(BIN)/python benchmarks/endpoint_cpu.py --seconds $(BENCH_SECONDS)
+	$(BIN)/python benchmarks/load_wire.py
 
 ## load-smoke: ~30 s of lead journeys against the reference endpoint on loopback, then
 ## the budget verdict (LOAD_SMOKE_ARGS="--slow 4" shows it failing)
