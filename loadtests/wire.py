@@ -18,9 +18,11 @@ from urllib.parse import urlsplit
 import httptools
 from gevent import select, socket, ssl
 
-__all__ = ["Answer", "FlowConnection"]
+__all__ = ["USER_AGENT", "Answer", "FlowConnection"]
 
 _READ_SIZE = 65536
+USER_AGENT = "flowharness-load (locust)"
+"""Some gateways refuse requests without one; this one names the load test in access logs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,9 @@ class FlowConnection:
         self._connection_timeout = connection_timeout
         self._network_timeout = network_timeout
         host_header = parts.netloc.rpartition("@")[2]  # no credentials in the Host header
-        self._head = f"POST {self.path} HTTP/1.1\r\nHost: {host_header}\r\n".encode("latin-1")
+        self._head = (
+            f"POST {self.path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: {USER_AGENT}\r\n"
+        ).encode("latin-1")
         self._socket: socket.socket | None = None
 
     def post(self, body: bytes, headers: dict[str, str]) -> Answer:

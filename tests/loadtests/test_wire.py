@@ -16,7 +16,7 @@ from mocks._core import LoopbackTLS
 # monkey-patches threads at import and the test servers run in threads
 pytest.importorskip("gevent", reason="the load generator needs the [load] extra")
 
-from loadtests.wire import FlowConnection
+from loadtests.wire import USER_AGENT, FlowConnection
 
 SEEN: list[tuple[str, bytes, dict[bytes, bytes]]] = []
 
@@ -55,6 +55,8 @@ def test_posts_the_exact_bytes_and_headers_to_the_path_under_the_host_path() -> 
         ("/api/flows", b'{"b":2}'),
     ]
     assert SEEN[1][2][b"x-hub-signature-256"] == b"sha256=cd"
+    assert SEEN[0][2][b"user-agent"] == USER_AGENT.encode()
+    assert SEEN[0][2][b"host"] == url.removeprefix("http://").encode()
     assert first.seconds > 0
     assert not first.error
 
