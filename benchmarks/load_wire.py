@@ -22,7 +22,6 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
 
 import gevent  # noqa: E402
 from geventhttpclient import HTTPClient  # noqa: E402
@@ -81,7 +80,9 @@ def _geventhttpclient(port: int) -> Callable[[], None]:
     return post
 
 
-def _cpu_per_request(make: Callable[[int], Callable[[], None]], port: int, args: Any) -> float:
+def _cpu_per_request(
+    make: Callable[[int], Callable[[], None]], port: int, args: argparse.Namespace
+) -> float:
     posts = [make(port) for _ in range(args.connections)]
     each = args.requests // args.connections
     gevent.joinall([gevent.spawn(post) for post in posts])  # connect and warm up

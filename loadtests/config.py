@@ -201,16 +201,15 @@ def parse_ramp(text: str) -> tuple[RampStage, ...]:
     return tuple(stages)
 
 
+_SECONDS = re.compile(r"^\d+(?:\.\d+)?$")
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
 
 
 def parse_duration(text: str) -> float:
     """Seconds in ``"90"``, ``"30s"``, ``"2m"``, ``"1h30m"`` (locust's --run-time format)."""
     text = text.strip()
-    try:
+    if _SECONDS.match(text):  # a bare number; float() alone would also take "nan" and "-5"
         return float(text)
-    except ValueError:
-        pass
     match = _DURATION.match(text)
     if not text or match is None:
         raise ValueError(f"{text!r} is not a duration like 30s, 2m or 1h30m")

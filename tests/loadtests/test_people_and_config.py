@@ -15,6 +15,7 @@ from loadtests.config import (
     LoadConfigError,
     RampStage,
     TokenSource,
+    parse_duration,
     parse_ramp,
 )
 from loadtests.people import INTERESTS, make_person
@@ -132,3 +133,17 @@ def test_ramps_parse_into_ascending_stages() -> None:
 def test_bad_ramps_say_how_to_write_them(text: str, message: str) -> None:
     with pytest.raises(LoadConfigError, match=message):
         parse_ramp(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90", 90.0), (" 2.5 ", 2.5), ("30s", 30.0), ("2m", 120.0), ("1h30m", 5400.0)],
+)
+def test_durations_read_as_locust_writes_them(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "nan", "inf", "-5", "5x", "m"])
+def test_a_duration_that_is_no_duration_is_refused_by_name(text: str) -> None:
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_duration(text)
